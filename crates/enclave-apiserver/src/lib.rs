@@ -1,0 +1,1 @@
+//! Kubernetes REST over the store: discovery, OpenAPI, CRUD, list/watch, patch, apply, tables.

@@ -1,0 +1,1 @@
+//! The durable embedded backend on disk (the default store).

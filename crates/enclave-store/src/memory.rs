@@ -1,0 +1,1 @@
+//! In-memory backend of the store, for tests: the same semantics as the durable one, no disk.

@@ -1,0 +1,3 @@
+//! The `enclave` binary: command line, wiring, shutdown.
+
+fn main() {}
