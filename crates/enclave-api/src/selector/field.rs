@@ -114,7 +114,10 @@ static KIND_FIELD_LABELS: &[KindFieldLabels] = &[
             ("regarding.name", "involvedObject.name"),
             ("regarding.uid", "involvedObject.uid"),
             ("regarding.apiVersion", "involvedObject.apiVersion"),
-            ("regarding.resourceVersion", "involvedObject.resourceVersion"),
+            (
+                "regarding.resourceVersion",
+                "involvedObject.resourceVersion",
+            ),
             ("regarding.fieldPath", "involvedObject.fieldPath"),
             ("reportingController", "reportingComponent"),
             same("source"),

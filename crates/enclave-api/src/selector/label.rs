@@ -331,7 +331,9 @@ impl LabelSelector {
 
     /// Whether an object's `metadata.labels` satisfy the selector (no labels is an empty set).
     pub fn matches_object(&self, object: &Value) -> bool {
-        let labels = object.pointer("/metadata/labels").and_then(Value::as_object);
+        let labels = object
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object);
         self.matches_with(|key| labels.and_then(|l| l.get(key)).and_then(Value::as_str))
     }
 

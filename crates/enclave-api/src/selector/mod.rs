@@ -7,9 +7,9 @@ mod names;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use field::is_events_k8s_io_shape;
 pub use field::{FieldSelector, FieldTerm, supported_field_labels};
 pub use label::{LabelSelector, Operator, Requirement};
-pub(crate) use field::is_events_k8s_io_shape;
 pub(crate) use label::{format_label_selector, format_labels};
 
 use crate::status::ApiError;

@@ -26,7 +26,10 @@ fn label_selectors_render_sorted_by_key_as_kubectl_does() {
         ("a in ()", "a in ()"),
         ("a in (,b)", "a in (,b)"),
         ("a=", "a="),
-        ("example.com/role in (in,notin)", "example.com/role in (in,notin)"),
+        (
+            "example.com/role in (in,notin)",
+            "example.com/role in (in,notin)",
+        ),
         ("", ""),
     ];
     for (input, rendered) in cases {
@@ -130,8 +133,16 @@ fn label_selectors_match_like_apimachinery() {
         assert_eq!(selector.matches(&web), expected, "{input}");
     }
     let object = json!({"metadata": {"labels": {"app": "web"}}});
-    assert!(LabelSelector::parse("app=web").unwrap().matches_object(&object));
-    assert!(!LabelSelector::parse("app").unwrap().matches_object(&json!({})));
+    assert!(
+        LabelSelector::parse("app=web")
+            .unwrap()
+            .matches_object(&object)
+    );
+    assert!(
+        !LabelSelector::parse("app")
+            .unwrap()
+            .matches_object(&json!({}))
+    );
 }
 
 #[test]
@@ -210,7 +221,10 @@ fn field_selectors_parse_and_render() {
             "a=b\\x",
             "invalid field selector: invalid escape sequence: \\x",
         ),
-        ("a=b\\", "invalid field selector: invalid escape sequence: \\"),
+        (
+            "a=b\\",
+            "invalid field selector: invalid escape sequence: \\",
+        ),
         (
             "a=b=c",
             "invalid field selector: unescaped character in value: 61",
@@ -235,7 +249,10 @@ fn field_labels_are_validated_per_kind_with_kube_apiserver_messages() {
         "field label not supported: status.phase"
     );
     assert_eq!(
-        phase.validate("apps", "Deployment").unwrap_err().to_string(),
+        phase
+            .validate("apps", "Deployment")
+            .unwrap_err()
+            .to_string(),
         "\"status.phase\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
     );
     let namespace = FieldSelector::parse("metadata.namespace=a").unwrap();
@@ -279,7 +296,12 @@ fn field_selectors_match_selectable_fields() {
         "involvedObject": {"kind": "Pod", "name": "web-1"},
         "reason": "Pulled", "type": "Normal", "reportingComponent": "kubelet",
     });
-    assert!(check("involvedObject.name=web-1,source=kubelet", "", "Event", &core_event));
+    assert!(check(
+        "involvedObject.name=web-1,source=kubelet",
+        "",
+        "Event",
+        &core_event
+    ));
     let new_event = json!({
         "apiVersion": "events.k8s.io/v1", "kind": "Event",
         "metadata": {"name": "e1", "namespace": "ns"},

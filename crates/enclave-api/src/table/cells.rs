@@ -124,8 +124,7 @@ pub(super) fn row_of(
         Printer::IngressClass => ingress_class(obj, now),
         Printer::NetworkPolicy => vec![
             name(),
-            format_label_selector(obj.pointer("/spec/podSelector").unwrap_or(&Value::Null))
-                .into(),
+            format_label_selector(obj.pointer("/spec/podSelector").unwrap_or(&Value::Null)).into(),
             age(),
         ],
         Printer::EndpointSlice => endpoint_slice(obj, now),
@@ -158,11 +157,12 @@ fn deployment(obj: &Value, now: Timestamp) -> Vec<Value> {
         .unwrap_or(1);
     let ready = i64_at(obj, "/status/readyReplicas");
     let (names, images) = containers_and_images(obj, "/spec/template/spec/containers");
-    let selector =
-        match LabelSelector::from_label_selector_json(obj.pointer("/spec/selector").unwrap_or(&Value::Null)) {
-            Ok(s) => s.to_string(),
-            Err(_) => "<invalid>".to_string(),
-        };
+    let selector = match LabelSelector::from_label_selector_json(
+        obj.pointer("/spec/selector").unwrap_or(&Value::Null),
+    ) {
+        Ok(s) => s.to_string(),
+        Err(_) => "<invalid>".to_string(),
+    };
     vec![
         str_at(obj, "/metadata/name").into(),
         format!("{ready}/{desired}").into(),
@@ -311,7 +311,10 @@ fn endpoints(obj: &Value) -> String {
                     more = true;
                     break;
                 }
-                list.push(join_host_port(str_at(address, "/ip"), i64_at(port, "/port")));
+                list.push(join_host_port(
+                    str_at(address, "/ip"),
+                    i64_at(port, "/port"),
+                ));
             }
         }
     }
@@ -347,7 +350,10 @@ fn list_with_more(items: impl Iterator<Item = String>) -> String {
 
 fn endpoint_slice(obj: &Value, now: Timestamp) -> Vec<Value> {
     let ports = array(obj, "/ports").iter().map(|p| {
-        match (p.get("port").and_then(Value::as_i64), p.get("name").and_then(Value::as_str)) {
+        match (
+            p.get("port").and_then(Value::as_i64),
+            p.get("name").and_then(Value::as_str),
+        ) {
             (Some(port), _) => port.to_string(),
             (None, Some(name)) => name.to_string(),
             (None, None) => "*".to_string(),
@@ -393,7 +399,10 @@ fn ingress_hosts(obj: &Value) -> String {
 }
 
 fn ingress(obj: &Value, now: Timestamp) -> Vec<Value> {
-    let class = match obj.pointer("/spec/ingressClassName").and_then(Value::as_str) {
+    let class = match obj
+        .pointer("/spec/ingressClassName")
+        .and_then(Value::as_str)
+    {
         Some(c) => c.to_string(),
         None => "<none>".to_string(),
     };
@@ -474,7 +483,10 @@ fn node(obj: &Value, now: Timestamp) -> Vec<Value> {
         array(obj, "/status/addresses")
             .iter()
             .find(|a| str_at(a, "/type") == kind)
-            .map_or_else(|| "<none>".to_string(), |a| str_at(a, "/address").to_string())
+            .map_or_else(
+                || "<none>".to_string(),
+                |a| str_at(a, "/address").to_string(),
+            )
     };
     let unknown_if_empty = |s: &str| {
         if s.is_empty() {
@@ -559,7 +571,11 @@ fn event(obj: &Value, now: Timestamp) -> Vec<Value> {
         count = 1;
     }
     let (kind, name, field_path) = match fields.object_ref {
-        Some(r) => (str_at(r, "/kind"), str_at(r, "/name"), str_at(r, "/fieldPath")),
+        Some(r) => (
+            str_at(r, "/kind"),
+            str_at(r, "/name"),
+            str_at(r, "/fieldPath"),
+        ),
         None => ("", "", ""),
     };
     let target = if name.is_empty() {

@@ -71,7 +71,10 @@ impl ListMeta {
     fn to_json(&self) -> Value {
         let mut meta = Map::new();
         if !self.resource_version.is_empty() {
-            meta.insert("resourceVersion".into(), self.resource_version.clone().into());
+            meta.insert(
+                "resourceVersion".into(),
+                self.resource_version.clone().into(),
+            );
         }
         if !self.continue_token.is_empty() {
             meta.insert("continue".into(), self.continue_token.clone().into());
@@ -193,7 +196,12 @@ pub struct TableStream<'a> {
 
 impl<'a> TableStream<'a> {
     /// A stream of rows of one kind, computed at `now`.
-    pub fn new(group: &'a str, kind: &'a str, include_object: IncludeObject, now: Timestamp) -> Self {
+    pub fn new(
+        group: &'a str,
+        kind: &'a str,
+        include_object: IncludeObject,
+        now: Timestamp,
+    ) -> Self {
         Self {
             group,
             kind,

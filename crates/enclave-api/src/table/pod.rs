@@ -12,9 +12,9 @@ use super::fields::{array, i64_at, none_if_empty, str_at};
 pub(super) fn pod_row(pod: &Value, now: Timestamp) -> (Vec<Value>, Option<Value>) {
     let init_specs = array(pod, "/spec/initContainers");
     let is_restartable_init = |name: &str| {
-        init_specs.iter().any(|c| {
-            str_at(c, "/name") == name && str_at(c, "/restartPolicy") == "Always"
-        })
+        init_specs
+            .iter()
+            .any(|c| str_at(c, "/name") == name && str_at(c, "/restartPolicy") == "Always")
     };
     let phase = str_at(pod, "/status/phase");
     let mut reason = match str_at(pod, "/status/reason") {
@@ -22,14 +22,19 @@ pub(super) fn pod_row(pod: &Value, now: Timestamp) -> (Vec<Value>, Option<Value>
         r => r.to_string(),
     };
     let conditions = array(pod, "/status/conditions");
-    if conditions.iter().any(|c| {
-        str_at(c, "/type") == "PodScheduled" && str_at(c, "/reason") == "SchedulingGated"
-    }) {
+    if conditions
+        .iter()
+        .any(|c| str_at(c, "/type") == "PodScheduled" && str_at(c, "/reason") == "SchedulingGated")
+    {
         reason = "SchedulingGated".to_string();
     }
     let row_conditions = match phase {
-        "Succeeded" => Some(json!([{"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}])),
-        "Failed" => Some(json!([{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}])),
+        "Succeeded" => Some(
+            json!([{"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}]),
+        ),
+        "Failed" => Some(
+            json!([{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}]),
+        ),
         _ => None,
     };
 
@@ -45,7 +50,10 @@ pub(super) fn pod_row(pod: &Value, now: Timestamp) -> (Vec<Value>, Option<Value>
     let mut last_restartable_init_restart: Option<Timestamp> = None;
 
     let mut initializing = false;
-    for (i, status) in array(pod, "/status/initContainerStatuses").iter().enumerate() {
+    for (i, status) in array(pod, "/status/initContainerStatuses")
+        .iter()
+        .enumerate()
+    {
         let restart_count = i64_at(status, "/restartCount");
         restarts = restarts.saturating_add(restart_count);
         let finished = parse_time(status.pointer("/lastState/terminated/finishedAt"));
