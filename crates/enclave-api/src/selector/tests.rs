@@ -328,3 +328,37 @@ fn selector_errors_become_bad_requests() {
     let api: crate::status::ApiError = err.into();
     assert_eq!(api.code(), 400);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::{FieldSelector, LabelSelector};
+
+    proptest! {
+        #[test]
+        fn label_parsing_never_panics_and_renders_stably(input in "[a-z0-9=!(),<> .\\-/\\\\]{0,40}") {
+            if let Ok(selector) = LabelSelector::parse(&input) {
+                let rendered = selector.to_string();
+                let reparsed = LabelSelector::parse(&rendered);
+                prop_assert!(reparsed.is_ok(), "{rendered}");
+                prop_assert_eq!(reparsed.map(|s| s.to_string()).unwrap_or_default(), rendered);
+            }
+        }
+
+        #[test]
+        fn field_parsing_never_panics_and_renders_stably(input in "[a-z.=!,\\\\]{0,40}") {
+            if let Ok(selector) = FieldSelector::parse(&input) {
+                let rendered = selector.to_string();
+                let reparsed = FieldSelector::parse(&rendered);
+                prop_assert!(reparsed.is_ok(), "{rendered}");
+                prop_assert_eq!(reparsed.map(|s| s.to_string()).unwrap_or_default(), rendered);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(input in "\\PC{0,60}") {
+            let _ = LabelSelector::parse(&input);
+            let _ = FieldSelector::parse(&input);
+        }
+    }
+}
