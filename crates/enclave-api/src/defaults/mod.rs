@@ -59,13 +59,19 @@ pub(crate) fn set_if_empty_str(object: &mut Map<String, Value>, key: &str, value
 }
 
 /// The object member `key`, created as `{}` when absent or `null`; `None` when it has another type.
-pub(crate) fn child<'o>(object: &'o mut Map<String, Value>, key: &str) -> Option<&'o mut Map<String, Value>> {
+pub(crate) fn child<'o>(
+    object: &'o mut Map<String, Value>,
+    key: &str,
+) -> Option<&'o mut Map<String, Value>> {
     set_if_absent(object, key, Value::Object(Map::new()));
     object.get_mut(key).and_then(Value::as_object_mut)
 }
 
 /// The object member `key` if it is present and an object.
-pub(crate) fn existing<'o>(object: &'o mut Map<String, Value>, key: &str) -> Option<&'o mut Map<String, Value>> {
+pub(crate) fn existing<'o>(
+    object: &'o mut Map<String, Value>,
+    key: &str,
+) -> Option<&'o mut Map<String, Value>> {
     object.get_mut(key).and_then(Value::as_object_mut)
 }
 

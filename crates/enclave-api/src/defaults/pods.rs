@@ -67,7 +67,11 @@ pub fn apply_pod_spec_defaults(spec: &mut Map<String, Value>) {
 
 /// `SetDefaults_Container` and what nests in a container.
 fn container(c: &mut Map<String, Value>) {
-    let image = c.get("image").and_then(Value::as_str).unwrap_or("").to_string();
+    let image = c
+        .get("image")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     set_if_empty_str(c, "imagePullPolicy", default_image_pull_policy(&image));
     set_if_empty_str(c, "terminationMessagePath", "/dev/termination-log");
     set_if_empty_str(c, "terminationMessagePolicy", "File");

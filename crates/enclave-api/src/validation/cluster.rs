@@ -14,7 +14,10 @@ pub(crate) fn role(errs: &mut Errors, obj: &Value, namespaced: bool) {
     for (i, rule) in list(obj, &["rules"]).iter().enumerate() {
         let path = format!("rules[{i}]");
         if list(rule, &["verbs"]).is_empty() {
-            errs.required(&format!("{path}.verbs"), "verbs must contain at least one value");
+            errs.required(
+                &format!("{path}.verbs"),
+                "verbs must contain at least one value",
+            );
         }
         let urls = list(rule, &["nonResourceURLs"]);
         if !urls.is_empty() {
@@ -136,9 +139,16 @@ pub(crate) fn lease(errs: &mut Errors, obj: &Value) {
     if let Some(duration) = int(obj, &["spec", "leaseDurationSeconds"])
         && duration <= 0
     {
-        errs.invalid_int("spec.leaseDurationSeconds", duration, "must be greater than 0");
+        errs.invalid_int(
+            "spec.leaseDurationSeconds",
+            duration,
+            "must be greater than 0",
+        );
     }
-    errs.nonnegative("spec.leaseTransitions", int(obj, &["spec", "leaseTransitions"]));
+    errs.nonnegative(
+        "spec.leaseTransitions",
+        int(obj, &["spec", "leaseTransitions"]),
+    );
     let strategy = text(obj, &["spec", "strategy"]);
     if !strategy.is_empty() && strategy != "OldestEmulationVersion" {
         errs.not_supported("spec.strategy", strategy, &["OldestEmulationVersion"]);

@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::meta;
 use super::names;
 use super::pods::PORT_PROTOCOLS;
-use super::{Errors, at, flag, go_int_or_string, go_quote, go_string_slice, int, list, object, text};
+use super::{
+    Errors, at, flag, go_int_or_string, go_quote, go_string_slice, int, list, object, text,
+};
 
 /// `core.MaxSecretSize`.
 const MAX_SECRET_SIZE: usize = 1024 * 1024;
@@ -68,21 +70,25 @@ pub(crate) fn service(errs: &mut Errors, obj: &Value, old: Option<&Value>) {
                 }
             }
         }
-        "NodePort" => {
-            if headless {
-                errs.invalid_str(
-                    "spec.clusterIPs[0]",
-                    "None",
-                    "may not be set to 'None' for NodePort services",
-                );
-            }
+        "NodePort" if headless => {
+            errs.invalid_str(
+                "spec.clusterIPs[0]",
+                "None",
+                "may not be set to 'None' for NodePort services",
+            );
         }
         "ExternalName" => {
             if !ips.is_empty() {
-                errs.forbidden("spec.clusterIPs", "may not be set for ExternalName services");
+                errs.forbidden(
+                    "spec.clusterIPs",
+                    "may not be set for ExternalName services",
+                );
             }
             if !list(spec, &["ipFamilies"]).is_empty() {
-                errs.forbidden("spec.ipFamilies", "may not be set for ExternalName services");
+                errs.forbidden(
+                    "spec.ipFamilies",
+                    "may not be set for ExternalName services",
+                );
             }
             if at(spec, &["ipFamilyPolicy"]).is_some_and(|v| !v.is_null()) {
                 errs.forbidden(
@@ -102,7 +108,13 @@ pub(crate) fn service(errs: &mut Errors, obj: &Value, old: Option<&Value>) {
     }
     let mut port_names = HashSet::new();
     for (i, port) in ports.iter().enumerate() {
-        service_port(errs, port, ports.len() > 1, &mut port_names, &format!("spec.ports[{i}]"));
+        service_port(
+            errs,
+            port,
+            ports.len() > 1,
+            &mut port_names,
+            &format!("spec.ports[{i}]"),
+        );
     }
     meta::labels(errs, object(spec, &["selector"]), "spec.selector");
     match text(spec, &["sessionAffinity"]) {
@@ -187,7 +199,11 @@ pub(crate) fn service(errs: &mut Errors, obj: &Value, old: Option<&Value>) {
             && before != now
         {
             let shown: Vec<Value> = ips.iter().map(|s| Value::String(s.clone())).collect();
-            errs.invalid_shown("spec.clusterIPs[0]", &go_string_slice(&shown), "may not change once set");
+            errs.invalid_shown(
+                "spec.clusterIPs[0]",
+                &go_string_slice(&shown),
+                "may not change once set",
+            );
         }
     }
 }
@@ -218,7 +234,11 @@ fn service_port<'v>(
         p if PORT_PROTOCOLS.contains(&p) => {}
         other => errs.not_supported(&format!("{field}.protocol"), other, PORT_PROTOCOLS),
     }
-    port_num_or_name(errs, at(port, &["targetPort"]), &format!("{field}.targetPort"));
+    port_num_or_name(
+        errs,
+        at(port, &["targetPort"]),
+        &format!("{field}.targetPort"),
+    );
 }
 
 /// `ValidatePortNumOrName` (an absent target port is the zero IntOrString: port 0).
@@ -256,7 +276,11 @@ pub(crate) fn config_map(errs: &mut Errors, obj: &Value, old: Option<&Value>) {
     let mut total = data_keys(errs, obj, "data");
     if let (Some(data), Some(binary)) = (object(obj, &["data"]), object(obj, &["binaryData"])) {
         for key in data.keys().filter(|k| binary.contains_key(*k)) {
-            errs.invalid_str(&format!("data[{key}]"), key, "duplicate of key present in binaryData");
+            errs.invalid_str(
+                &format!("data[{key}]"),
+                key,
+                "duplicate of key present in binaryData",
+            );
         }
     }
     total += data_keys(errs, obj, "binaryData");
@@ -302,49 +326,38 @@ pub(crate) fn secret(errs: &mut Errors, obj: &Value, old: Option<&Value>) {
         object(obj, &["data"]).is_some_and(|d| d.contains_key(key))
             || object(obj, &["stringData"]).is_some_and(|d| d.contains_key(key))
     };
-    match text(obj, &["type"]) {
-        "kubernetes.io/service-account-token" => {
-            if text(
-                obj,
-                &["metadata", "annotations", "kubernetes.io/service-account.name"],
-            )
-            .is_empty()
-            {
-                errs.required(
-                    "metadata.annotations[kubernetes.io/service-account.name]",
-                    "",
-                );
-            }
+    // The keys each secret type must carry (all of them, or for basic-auth either one).
+    let (required, any_one): (&[&str], bool) = match text(obj, &["type"]) {
+        "kubernetes.io/tls" => (&["tls.crt", "tls.key"], false),
+        "kubernetes.io/dockerconfigjson" => (&[".dockerconfigjson"], false),
+        "kubernetes.io/dockercfg" => (&[".dockercfg"], false),
+        "kubernetes.io/ssh-auth" => (&["ssh-privatekey"], false),
+        "kubernetes.io/basic-auth" => (&["username", "password"], true),
+        _ => (&[], false),
+    };
+    let satisfied = if any_one {
+        required.iter().any(|k| has_key(k))
+    } else {
+        required.iter().all(|k| has_key(k))
+    };
+    if !satisfied {
+        for key in required.iter().filter(|k| any_one || !has_key(k)) {
+            errs.required(&format!("data[{key}]"), "");
         }
-        "kubernetes.io/tls" => {
-            for key in ["tls.crt", "tls.key"] {
-                if !has_key(key) {
-                    errs.required(&format!("data[{key}]"), "");
-                }
-            }
-        }
-        "kubernetes.io/dockerconfigjson" => {
-            if !has_key(".dockerconfigjson") {
-                errs.required("data[.dockerconfigjson]", "");
-            }
-        }
-        "kubernetes.io/dockercfg" => {
-            if !has_key(".dockercfg") {
-                errs.required("data[.dockercfg]", "");
-            }
-        }
-        "kubernetes.io/ssh-auth" => {
-            if !has_key("ssh-privatekey") {
-                errs.required("data[ssh-privatekey]", "");
-            }
-        }
-        "kubernetes.io/basic-auth" => {
-            if !has_key("username") && !has_key("password") {
-                errs.required("data[username]", "");
-                errs.required("data[password]", "");
-            }
-        }
-        _ => {}
+    }
+    let service_account = text(
+        obj,
+        &[
+            "metadata",
+            "annotations",
+            "kubernetes.io/service-account.name",
+        ],
+    );
+    if text(obj, &["type"]) == "kubernetes.io/service-account-token" && service_account.is_empty() {
+        errs.required(
+            "metadata.annotations[kubernetes.io/service-account.name]",
+            "",
+        );
     }
     if let Some(old) = old {
         let (now, before) = (text(obj, &["type"]), text(old, &["type"]));

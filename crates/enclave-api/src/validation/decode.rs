@@ -160,7 +160,10 @@ fn internal_package(group: &str) -> &str {
 }
 
 /// Fills in a missing apiVersion/kind from the URL and rejects ones naming another kind.
-fn check_type_meta(resource: &ResourceInfo, object: &mut Map<String, Value>) -> Result<(), ApiError> {
+fn check_type_meta(
+    resource: &ResourceInfo,
+    object: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
     let expected_api_version = resource.api_version();
     let api_version = match object.get("apiVersion") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
@@ -306,9 +309,14 @@ fn go_type_of(resource: &ResourceInfo, object: &Value, path: &[Segment], expecte
         "a boolean" => "bool".into(),
         "a string" | "a borrowed string" | "a base64-encoded string" => "string".into(),
         "a sequence" => {
-            let element = probe(resource, object, path, Value::Array(vec![Value::Bool(true)]))
-                .map(|(p, e)| go_type_of(resource, object, &p, &e))
-                .unwrap_or_else(|| "interface {}".into());
+            let element = probe(
+                resource,
+                object,
+                path,
+                Value::Array(vec![Value::Bool(true)]),
+            )
+            .map(|(p, e)| go_type_of(resource, object, &p, &e))
+            .unwrap_or_else(|| "interface {}".into());
             format!("[]{element}")
         }
         "a map" => {
@@ -321,7 +329,8 @@ fn go_type_of(resource: &ResourceInfo, object: &Value, path: &[Segment], expecte
         }
         "IntOrString" => "intstr.IntOrString".into(),
         "Quantity" => "resource.Quantity".into(),
-        "Time" | "MicroTime" => format!("v1.{expected}"),
+        // k8s-openapi's Time and MicroTime hand the string to jiff's Timestamp.
+        "Time" | "MicroTime" | "a timestamp string" => "v1.Time".into(),
         name if name.chars().next().is_some_and(char::is_uppercase) => format!("v1.{name}"),
         other => other.to_string(),
     }
@@ -391,7 +400,7 @@ fn go_type_error(resource: &ResourceInfo, object: &Value, error: &WalkError) -> 
         Problem::WrongType { found, expected } | Problem::BadValue { found, expected } => {
             (found, expected.as_str())
         }
-        Problem::Message(message) => return message.clone(),
+        Problem::Message(message) => return go_custom_error(resource, object, &path, message),
         Problem::TooDeep => return "json: exceeded max depth".into(),
     };
     let go_type = go_type_of(resource, object, &path, expected);
@@ -416,7 +425,7 @@ fn go_type_error(resource: &ResourceInfo, object: &Value, error: &WalkError) -> 
             "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".into()
         }
         // metav1.Time.UnmarshalJSON: json.Unmarshal into a string first.
-        "v1.Time" | "v1.MicroTime" => {
+        "v1.Time" => {
             format!("json: cannot unmarshal {found_word} into Go value of type string")
         }
         _ => {
@@ -430,6 +439,45 @@ fn go_type_error(resource: &ResourceInfo, object: &Value, error: &WalkError) -> 
             }
         }
     }
+}
+
+/// The Go text of a failure inside a custom unmarshaler (times, base64 bytes).
+fn go_custom_error(
+    resource: &ResourceInfo,
+    object: &Value,
+    path: &[Segment],
+    message: &str,
+) -> String {
+    let given = value_at(object, path).and_then(Value::as_str).unwrap_or("");
+    match probe(resource, object, path, Value::Bool(true)).map(|(_, e)| e) {
+        // metav1.Time.UnmarshalJSON: time.Parse with RFC 3339.
+        Some(e) if e == "Time" || e == "a timestamp string" => format!(
+            "parsing time {} as \"2006-01-02T15:04:05Z07:00\": cannot parse {} as \"2006\"",
+            super::go_quote(given),
+            super::go_quote(given)
+        ),
+        // encoding/base64 CorruptInputError, as []byte fields decode.
+        Some(e) if e == "a base64-encoded string" => {
+            let offset = given
+                .bytes()
+                .position(|c| !(c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'='))
+                .unwrap_or(given.len() - given.len() % 4);
+            format!("illegal base64 data at input byte {offset}")
+        }
+        _ => message.to_string(),
+    }
+}
+
+fn value_at<'v>(value: &'v Value, path: &[Segment]) -> Option<&'v Value> {
+    let mut current = value;
+    for segment in path {
+        current = match (segment, current) {
+            (Segment::Key(k), Value::Object(m)) => m.get(k)?,
+            (Segment::Index(i), Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(current)
 }
 
 fn value_at_mut<'v>(value: &'v mut Value, path: &[Segment]) -> Option<&'v mut Value> {

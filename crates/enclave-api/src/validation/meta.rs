@@ -45,14 +45,22 @@ pub(crate) fn object_meta(errs: &mut Errors, obj: &Value, namespaced: bool, name
         errs.forbidden("metadata.namespace", "not allowed on this type");
     }
     errs.nonnegative("metadata.generation", int(obj, &["metadata", "generation"]));
-    labels(errs, object(obj, &["metadata", "labels"]), "metadata.labels");
+    labels(
+        errs,
+        object(obj, &["metadata", "labels"]),
+        "metadata.labels",
+    );
     annotations(
         errs,
         object(obj, &["metadata", "annotations"]),
         "metadata.annotations",
     );
     owner_references(errs, list(obj, &["metadata", "ownerReferences"]));
-    finalizers(errs, list(obj, &["metadata", "finalizers"]), "metadata.finalizers");
+    finalizers(
+        errs,
+        list(obj, &["metadata", "finalizers"]),
+        "metadata.finalizers",
+    );
 }
 
 /// `ValidateObjectMetaUpdate`: identity fields never change.
@@ -95,7 +103,11 @@ pub(crate) fn labels(errs: &mut Errors, labels: Option<&Map<String, Value>>, fie
 }
 
 /// `ValidateAnnotations`: keys are qualified names (checked lower-cased), total size bounded.
-pub(crate) fn annotations(errs: &mut Errors, annotations: Option<&Map<String, Value>>, field: &str) {
+pub(crate) fn annotations(
+    errs: &mut Errors,
+    annotations: Option<&Map<String, Value>>,
+    field: &str,
+) {
     let Some(annotations) = annotations else {
         return;
     };
@@ -117,7 +129,11 @@ fn owner_references(errs: &mut Errors, references: &[Value]) {
         let api_version = text(reference, &["apiVersion"]);
         // schema.FromAPIVersionAndKind: the version is the part after the last `/`.
         if api_version.rsplit('/').next().unwrap_or("").is_empty() {
-            errs.invalid_str(&format!("{field}.apiVersion"), api_version, "version must not be empty");
+            errs.invalid_str(
+                &format!("{field}.apiVersion"),
+                api_version,
+                "version must not be empty",
+            );
         }
         for (member, message) in [
             ("kind", "kind must not be empty"),
@@ -144,14 +160,13 @@ fn owner_references(errs: &mut Errors, references: &[Value]) {
 /// Finalizer names without a `/` that are still allowed (`IsStandardFinalizerName`).
 const STANDARD_FINALIZERS: &[&str] = &["kubernetes", "orphan", "foregroundDeletion"];
 
-/// `ValidateFinalizers` / `ValidateFinalizerName`.
+/// `ValidateFinalizers` / `ValidateFinalizerName` (apimachinery) followed by
+/// `validateKubeFinalizerName` (core): a name without `/` must be a standard one.
 pub(crate) fn finalizers(errs: &mut Errors, finalizers: &[Value], field: &str) {
     for finalizer in finalizers {
         let name = finalizer.as_str().unwrap_or("");
-        let messages = names::qualified_name(name);
-        let had_errors = !messages.is_empty();
-        errs.invalid_each(field, name, messages);
-        if !had_errors && !name.contains('/') && !STANDARD_FINALIZERS.contains(&name) {
+        errs.invalid_each(field, name, names::qualified_name(name));
+        if !name.contains('/') && !STANDARD_FINALIZERS.contains(&name) {
             errs.invalid_str(
                 field,
                 name,
@@ -200,7 +215,11 @@ pub(crate) fn label_selector(errs: &mut Errors, selector: Option<&Value>, field:
         errs.invalid_each(&format!("{path}.key"), key, names::qualified_name(key));
         for (j, value) in values.iter().enumerate() {
             let value = value.as_str().unwrap_or("");
-            errs.invalid_each(&format!("{path}.values[{j}]"), value, names::label_value(value));
+            errs.invalid_each(
+                &format!("{path}.values[{j}]"),
+                value,
+                names::label_value(value),
+            );
         }
     }
 }
@@ -213,7 +232,10 @@ pub(crate) fn selector_is_empty(selector: &Value) -> bool {
 
 /// Whether a selector with valid operators matches a label set (`LabelSelectorAsSelector` then
 /// `Matches`). `None` when an operator is invalid (the conversion fails).
-pub(crate) fn selector_matches(selector: &Value, labels: Option<&Map<String, Value>>) -> Option<bool> {
+pub(crate) fn selector_matches(
+    selector: &Value,
+    labels: Option<&Map<String, Value>>,
+) -> Option<bool> {
     let label = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
     let mut matched = true;
     if let Some(match_labels) = object(selector, &["matchLabels"]) {
@@ -223,17 +245,31 @@ pub(crate) fn selector_matches(selector: &Value, labels: Option<&Map<String, Val
             }
         }
     }
+    // labels.NewRequirement refuses what validation reports; the conversion then fails.
+    if let Some(match_labels) = object(selector, &["matchLabels"])
+        && match_labels.iter().any(|(k, v)| {
+            !names::qualified_name(k).is_empty()
+                || !names::label_value(v.as_str().unwrap_or("")).is_empty()
+        })
+    {
+        return None;
+    }
     for requirement in list(selector, &["matchExpressions"]) {
         let key = text(requirement, &["key"]);
         let values: Vec<&str> = list(requirement, &["values"])
             .iter()
             .filter_map(Value::as_str)
             .collect();
+        if !names::qualified_name(key).is_empty()
+            || values.iter().any(|v| !names::label_value(v).is_empty())
+        {
+            return None;
+        }
         let ok = match text(requirement, &["operator"]) {
-            "In" => label(key).is_some_and(|v| values.contains(&v)),
-            "NotIn" => label(key).is_none_or(|v| !values.contains(&v)),
-            "Exists" => label(key).is_some(),
-            "DoesNotExist" => label(key).is_none(),
+            "In" if !values.is_empty() => label(key).is_some_and(|v| values.contains(&v)),
+            "NotIn" if !values.is_empty() => label(key).is_none_or(|v| !values.contains(&v)),
+            "Exists" if values.is_empty() => label(key).is_some(),
+            "DoesNotExist" if values.is_empty() => label(key).is_none(),
             _ => return None,
         };
         if !ok {

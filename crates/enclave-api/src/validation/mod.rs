@@ -247,7 +247,10 @@ pub(crate) fn go_string_slice(items: &[Value]) -> String {
 pub(crate) fn go_int_or_string(value: Option<&Value>) -> String {
     match value {
         Some(Value::String(s)) => {
-            format!("intstr.IntOrString{{Type:1, IntVal:0, StrVal:{}}}", go_quote(s))
+            format!(
+                "intstr.IntOrString{{Type:1, IntVal:0, StrVal:{}}}",
+                go_quote(s)
+            )
         }
         Some(v) => format!(
             "intstr.IntOrString{{Type:0, IntVal:{}, StrVal:\"\"}}",

@@ -22,9 +22,11 @@ const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', 
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const CONFIG_KEY_FMT: &str = "[-._a-zA-Z0-9]+";
-const CONFIG_KEY_MSG: &str = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
+const CONFIG_KEY_MSG: &str =
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
 const PERCENT_FMT: &str = "[0-9]+%";
-const PERCENT_MSG: &str = "a valid percent string must be a numeric string followed by an ending '%'";
+const PERCENT_MSG: &str =
+    "a valid percent string must be a numeric string followed by an ending '%'";
 const HTTP_PATH_FMT: &str = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
 
 /// Longest DNS-1123 label.
@@ -200,10 +202,8 @@ pub fn name_is_dns1035_label(name: &str, prefix: bool) -> Vec<String> {
 /// rule of RBAC objects.
 pub fn path_segment_name(name: &str, prefix: bool) -> Vec<String> {
     let mut errs = Vec::new();
-    if !prefix {
-        if name == "." || name == ".." {
-            errs.push(format!("may not be '{name}'"));
-        }
+    if !prefix && (name == "." || name == "..") {
+        errs.push(format!("may not be '{name}'"));
     }
     for illegal in ["/", "%"] {
         if name.contains(illegal) {
@@ -442,7 +442,9 @@ pub fn parse_cidr_sloppy(value: &str) -> Option<Cidr> {
     }
     let prefix: u8 = prefix.parse().ok()?;
     let network = match ip {
-        IpAddr::V4(v4) if prefix <= 32 => IpAddr::from(mask_v4(u32::from(v4), prefix).to_be_bytes()),
+        IpAddr::V4(v4) if prefix <= 32 => {
+            IpAddr::from(mask_v4(u32::from(v4), prefix).to_be_bytes())
+        }
         IpAddr::V6(v6) if prefix <= 128 => {
             IpAddr::from(mask_v6(u128::from(v6), prefix).to_be_bytes())
         }

@@ -41,7 +41,11 @@ pub(crate) fn ingress(errs: &mut Errors, obj: &Value) {
         let host = text(rule, &["host"]);
         if !host.is_empty() {
             if names::parse_ip_sloppy(host).is_some() {
-                errs.invalid_str(&format!("{path}.host"), host, "must be a DNS name, not an IP address");
+                errs.invalid_str(
+                    &format!("{path}.host"),
+                    host,
+                    "must be a DNS name, not an IP address",
+                );
             }
             let messages = if host.contains('*') {
                 names::wildcard_dns1123_subdomain(host)
@@ -129,7 +133,11 @@ fn http_path(errs: &mut Errors, p: &Value, field: &str) {
         other => errs.not_supported(&format!("{field}.pathType"), other, PATH_TYPES),
     }
     let empty = Value::Null;
-    ingress_backend(errs, at(p, &["backend"]).unwrap_or(&empty), &format!("{field}.backend"));
+    ingress_backend(
+        errs,
+        at(p, &["backend"]).unwrap_or(&empty),
+        &format!("{field}.backend"),
+    );
 }
 
 /// `validateIngressBackend`.
@@ -251,8 +259,13 @@ pub(crate) fn network_policy(errs: &mut Errors, obj: &Value) {
     }
     let types = list(spec, &["policyTypes"]);
     if types.len() > 2 {
-        let shown = format!("&{}", super::go_string_slice(types)).replace("[]string", "[]networking.PolicyType");
-        errs.invalid_shown("spec.policyTypes", &shown, "may not specify more than two policyTypes");
+        let shown = format!("&{}", super::go_string_slice(types))
+            .replace("[]string", "[]networking.PolicyType");
+        errs.invalid_shown(
+            "spec.policyTypes",
+            &shown,
+            "may not specify more than two policyTypes",
+        );
         return;
     }
     for (i, t) in types.iter().enumerate() {
@@ -268,7 +281,11 @@ fn policy_port(errs: &mut Errors, port: &Value, field: &str) {
     if let Some(protocol) = at(port, &["protocol"]).and_then(Value::as_str)
         && !["TCP", "UDP", "SCTP"].contains(&protocol)
     {
-        errs.not_supported(&format!("{field}.protocol"), protocol, &["TCP", "UDP", "SCTP"]);
+        errs.not_supported(
+            &format!("{field}.protocol"),
+            protocol,
+            &["TCP", "UDP", "SCTP"],
+        );
     }
     let end_port = int(port, &["endPort"]);
     match at(port, &["port"]).filter(|v| !v.is_null()) {
@@ -373,16 +390,13 @@ pub(crate) fn endpoint_slice(errs: &mut Errors, obj: &Value, old: Option<&Value>
         for (j, address) in addresses.iter().enumerate() {
             let address = address.as_str().unwrap_or("");
             let apath = format!("{path}[{j}]");
+            let ip = names::parse_ip_sloppy(address);
             match address_type {
-                "IPv4" => {
-                    if !matches!(names::parse_ip_sloppy(address), Some(std::net::IpAddr::V4(_))) {
-                        errs.invalid_str(&apath, address, "must be a valid IPv4 address");
-                    }
+                "IPv4" if !matches!(ip, Some(std::net::IpAddr::V4(_))) => {
+                    errs.invalid_str(&apath, address, "must be a valid IPv4 address");
                 }
-                "IPv6" => {
-                    if !matches!(address.parse::<std::net::IpAddr>(), Ok(std::net::IpAddr::V6(_))) {
-                        errs.invalid_str(&apath, address, "must be a valid IPv6 address");
-                    }
+                "IPv6" if !matches!(ip, Some(std::net::IpAddr::V6(_))) => {
+                    errs.invalid_str(&apath, address, "must be a valid IPv6 address");
                 }
                 "FQDN" => errs.invalid_each(&apath, address, names::dns1123_subdomain(address)),
                 _ => {}

@@ -75,8 +75,16 @@ pub(crate) fn pod_spec(errs: &mut Errors, spec: &Value, field: &str) {
             &volumes,
         );
     }
-    restart_policy(errs, text(spec, &["restartPolicy"]), &format!("{field}.restartPolicy"));
-    dns_policy(errs, text(spec, &["dnsPolicy"]), &format!("{field}.dnsPolicy"));
+    restart_policy(
+        errs,
+        text(spec, &["restartPolicy"]),
+        &format!("{field}.restartPolicy"),
+    );
+    dns_policy(
+        errs,
+        text(spec, &["dnsPolicy"]),
+        &format!("{field}.dnsPolicy"),
+    );
     errs.nonnegative(
         &format!("{field}.terminationGracePeriodSeconds"),
         int(spec, &["terminationGracePeriodSeconds"]),
@@ -140,7 +148,8 @@ pub(crate) fn pod_spec(errs: &mut Errors, spec: &Value, field: &str) {
             other => errs.not_supported(&format!("{path}.operator"), other, &["Equal", "Exists"]),
         }
         let effect = text(toleration, &["effect"]);
-        if !effect.is_empty() && !["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&effect) {
+        if !effect.is_empty() && !["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&effect)
+        {
             errs.not_supported(
                 &format!("{path}.effect"),
                 effect,
@@ -306,7 +315,10 @@ fn env(errs: &mut Errors, vars: &[Value], field: &str) {
         let name = text(var, &["name"]);
         if name.is_empty() {
             errs.required(&format!("{path}.name"), "");
-        } else if !name.bytes().all(|c| (b' '..=b'~').contains(&c) && c != b'=') {
+        } else if !name
+            .bytes()
+            .all(|c| (b' '..=b'~').contains(&c) && c != b'=')
+        {
             errs.invalid_str(
                 &format!("{path}.name"),
                 name,
@@ -321,10 +333,15 @@ fn env(errs: &mut Errors, vars: &[Value], field: &str) {
                     "may not be specified when `value` is not empty",
                 );
             }
-            let sources = ["fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef"]
-                .iter()
-                .filter(|s| at(from, &[s]).is_some())
-                .count();
+            let sources = [
+                "fieldRef",
+                "resourceFieldRef",
+                "configMapKeyRef",
+                "secretKeyRef",
+            ]
+            .iter()
+            .filter(|s| at(from, &[s]).is_some())
+            .count();
             if sources == 0 {
                 errs.invalid_str(
                     &format!("{path}.valueFrom"),
@@ -346,7 +363,10 @@ fn env(errs: &mut Errors, vars: &[Value], field: &str) {
 fn pod_update(errs: &mut Errors, spec: &Value, old_spec: &Value) {
     let mut comparable = spec.clone();
     let mut old_comparable = old_spec.clone();
-    for (new_list, old_list) in [("containers", "containers"), ("initContainers", "initContainers")] {
+    for (new_list, old_list) in [
+        ("containers", "containers"),
+        ("initContainers", "initContainers"),
+    ] {
         let old_images: Vec<Value> = list(old_spec, &[old_list])
             .iter()
             .map(|c| at(c, &["image"]).cloned().unwrap_or(Value::Null))

@@ -174,11 +174,7 @@ fn strategy(errs: &mut Errors, spec: &Value) {
 /// `getIntOrPercentValue` (a malformed percent or string counts as 0).
 fn int_or_percent_value(value: Option<&Value>) -> i64 {
     match value {
-        Some(Value::String(s)) => s
-            .strip_suffix('%')
-            .unwrap_or(s)
-            .parse::<i64>()
-            .unwrap_or(0),
+        Some(Value::String(s)) => s.strip_suffix('%').unwrap_or(s).parse::<i64>().unwrap_or(0),
         Some(v) => v.as_i64().unwrap_or(0),
         None => 0,
     }
@@ -188,7 +184,11 @@ fn int_or_percent_value(value: Option<&Value>) -> i64 {
 fn rolling_update(errs: &mut Errors, rolling: &Value) {
     let unavailable = at(rolling, &["maxUnavailable"]);
     let surge = at(rolling, &["maxSurge"]);
-    positive_int_or_percent(errs, unavailable, "spec.strategy.rollingUpdate.maxUnavailable");
+    positive_int_or_percent(
+        errs,
+        unavailable,
+        "spec.strategy.rollingUpdate.maxUnavailable",
+    );
     positive_int_or_percent(errs, surge, "spec.strategy.rollingUpdate.maxSurge");
     if int_or_percent_value(unavailable) == 0 && int_or_percent_value(surge) == 0 {
         errs.invalid_shown(
