@@ -1,1 +1,0 @@
-//! Validation of built-in kinds, returning kube-apiserver field errors; strict decoding of unknown fields.
