@@ -14,6 +14,10 @@ pub mod embedded;
 pub mod memory;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod watch_cache;
+mod write_op;
+
+pub use watch_cache::WatchCacheOptions;
 
 use std::fmt;
 
@@ -207,8 +211,83 @@ pub trait Store: Send + Sync + 'static {
     async fn compacted_revision(&self) -> Result<Revision, StoreError>;
 
     /// Forgets history at and below `revision`: reads at or watches from older revisions fail.
+    ///
+    /// As in etcd, the state *at* `revision` stays readable (each key keeps its newest value at
+    /// or below `revision`), so a range at `revision` and a watch of the events after it still
+    /// work; a range at an older revision, or a watch from one, fails with
+    /// [`StoreError::Compacted`]. Compacting at or below the compacted revision does nothing;
+    /// compacting above the current revision fails with [`StoreError::FutureRevision`].
     async fn compact(&self, revision: Revision) -> Result<(), StoreError>;
+
+    /// Compacts so that only the newest `keep` revisions stay readable (for periodic
+    /// compaction, as the API server's compactor does every few minutes). Returns the compacted
+    /// revision afterwards; does nothing when there is nothing new to compact.
+    ///
+    /// Added to the trait with a default body, so other backends get it for free.
+    async fn compact_keep(&self, keep: u64) -> Result<Revision, StoreError> {
+        let current = self.current_revision().await?;
+        let compacted = self.compacted_revision().await?;
+        let target = compaction_target(current, keep);
+        if target <= compacted {
+            return Ok(compacted);
+        }
+        self.compact(target).await?;
+        Ok(target)
+    }
 
     /// Flushes and closes the store; later calls fail with [`StoreError::Closed`].
     async fn close(&self) -> Result<(), StoreError>;
+}
+
+/// The revision to compact at so that the newest `keep` revisions up to `current` stay
+/// readable: `current - keep`, or `0` (nothing to compact) when there are fewer revisions.
+pub fn compaction_target(current: Revision, keep: u64) -> Revision {
+    current.saturating_sub(keep)
+}
+
+/// Checks the revision a past read asks for, given the store's current and compacted
+/// revisions; `None` or `Some(0)` ask for the latest. Returns the revision to read at.
+pub(crate) fn resolve_read_revision(
+    requested: Option<Revision>,
+    current: Revision,
+    compacted: Revision,
+) -> Result<Revision, StoreError> {
+    match requested {
+        None | Some(0) => Ok(current),
+        Some(requested) if requested > current => {
+            Err(StoreError::FutureRevision { requested, current })
+        }
+        Some(requested) if requested < compacted => Err(StoreError::Compacted {
+            requested,
+            compacted,
+        }),
+        Some(requested) => Ok(requested),
+    }
+}
+
+/// Checks that a watch may start after `after`, given the compacted revision.
+pub(crate) fn check_watch_start(after: Revision, compacted: Revision) -> Result<(), StoreError> {
+    if after < compacted {
+        return Err(StoreError::Compacted {
+            requested: after,
+            compacted,
+        });
+    }
+    Ok(())
+}
+
+/// Where a range scan starts: the prefix, or just after `start_after` when that is later.
+pub(crate) fn range_start(request: &RangeRequest) -> (&str, bool) {
+    match &request.start_after {
+        Some(after) if after.as_str() >= request.prefix.as_str() => (after.as_str(), true),
+        _ => (request.prefix.as_str(), false),
+    }
+}
+
+/// The effective limit of a range: `usize::MAX` for "all".
+pub(crate) fn range_limit(request: &RangeRequest) -> usize {
+    match request.limit {
+        None | Some(0) => usize::MAX,
+        Some(limit) => limit,
+    }
 }
