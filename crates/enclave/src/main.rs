@@ -1,3 +1,79 @@
 //! The `enclave` binary: command line, wiring, shutdown.
 
-fn main() {}
+mod kubeconfig;
+mod pki;
+mod serve;
+mod up;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Enclave: a zero-trust Kubernetes Supervisor platform in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "enclave", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole platform in the foreground until SIGINT or SIGTERM.
+    Up(UpArgs),
+    /// Print the version of the platform and of the Kubernetes API it serves.
+    Version,
+}
+
+/// Options of `enclave up`.
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    /// Where Enclave keeps everything (default: $ENCLAVE_HOME, else ~/.enclave).
+    #[arg(long, env = "ENCLAVE_HOME")]
+    data_dir: Option<PathBuf>,
+    /// The Kubernetes API and NSX Policy API listener (HTTPS).
+    #[arg(long, default_value = "127.0.0.1:6443")]
+    api_listen: SocketAddr,
+    /// The SSO domain of the platform administrator, `sso:Administrator@DOMAIN`.
+    #[arg(long, default_value = "vsphere.local")]
+    sso_domain: String,
+    /// The store: `embedded` (durable, in the data dir) or `memory` (lost at exit).
+    #[arg(long, default_value = "embedded")]
+    store: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Up(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(up::run(args))),
+        Command::Version => {
+            let v = enclave_apiserver::version();
+            println!(
+                "enclave {} (Kubernetes API {})",
+                env!("CARGO_PKG_VERSION"),
+                v["gitVersion"].as_str().unwrap_or("")
+            );
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! `enclave up`: prepares the data dir, opens the store, starts every component, prints
+//! `enclave is ready`, and shuts everything down cleanly on SIGINT or SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use enclave_apiserver::auth::AllowAuthenticated;
+use enclave_apiserver::{ApiServer, Config};
+use enclave_store::Store;
+use enclave_store::embedded::EmbeddedStore;
+use enclave_store::memory::MemoryStore;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use crate::UpArgs;
+use crate::kubeconfig::Kubeconfig;
+use crate::pki::{self, Authority};
+
+/// How often old revisions are compacted; each pass forgets what is older than the
+/// revision seen one interval before, as kube-apiserver does.
+const COMPACTION_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+fn data_dir(args: &UpArgs) -> Result<PathBuf> {
+    if let Some(dir) = &args.data_dir {
+        return Ok(dir.clone());
+    }
+    let home =
+        std::env::var_os("HOME").context("neither --data-dir, ENCLAVE_HOME nor HOME is set")?;
+    Ok(PathBuf::from(home).join(".enclave"))
+}
+
+async fn open_store(kind: &str, dir: &Path) -> Result<Arc<dyn Store>> {
+    match kind {
+        "embedded" => {
+            let path = dir.join("store");
+            std::fs::create_dir_all(&path)?;
+            let store = EmbeddedStore::open(&path.join("enclave.redb"))
+                .with_context(|| format!("opening the store in {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        "memory" => Ok(Arc::new(MemoryStore::new())),
+        other => bail!("unknown store {other:?}: use `embedded` or `memory`"),
+    }
+}
+
+/// Runs the platform until a signal asks it to stop.
+pub async fn run(args: UpArgs) -> Result<()> {
+    let dir = data_dir(&args)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let authority = Authority::load_or_create(&dir)?;
+    let (cert, key) = pki::serving_material(&authority, &dir, args.api_listen.ip())?;
+    let tls = crate::serve::tls_config(&authority.ca.cert_pem, &cert, &key)?;
+
+    let host = if args.api_listen.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        args.api_listen.ip().to_string()
+    };
+    let server_url = match args.api_listen {
+        std::net::SocketAddr::V6(a) if !a.ip().is_unspecified() => {
+            format!("https://[{}]:{}", a.ip(), a.port())
+        }
+        a => format!("https://{host}:{}", a.port()),
+    };
+    let sso_admin = format!("sso:Administrator@{}", args.sso_domain);
+    let user_kubeconfig = dir.join("kubeconfig");
+    let admin_kubeconfig = dir.join("admin.kubeconfig");
+    Kubeconfig {
+        cluster: "enclave",
+        server: &server_url,
+        ca_pem: &authority.ca.cert_pem,
+        context: "enclave",
+        user: &sso_admin,
+        credentials: &authority.client_cert(&sso_admin, &[])?,
+    }
+    .write(&user_kubeconfig)?;
+    Kubeconfig {
+        cluster: "enclave",
+        server: &server_url,
+        ca_pem: &authority.ca.cert_pem,
+        context: "enclave-admin",
+        user: "enclave-admin",
+        credentials: &authority.client_cert("enclave-admin", &["system:masters"])?,
+    }
+    .write(&admin_kubeconfig)?;
+
+    let store = open_store(&args.store, &dir).await?;
+    let api = ApiServer::new(
+        store.clone(),
+        Arc::new(AllowAuthenticated),
+        Config {
+            server_address: args.api_listen.to_string(),
+            ..Config::default()
+        },
+    );
+    enclave_apiserver::bootstrap(&api)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the system namespaces: {e}"))?;
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let listener = crate::serve::bind(args.api_listen).await?;
+    let router = enclave_apiserver::router(api.clone());
+    let api_task = tokio::spawn(crate::serve::serve_tls(
+        listener,
+        tls,
+        router,
+        stop_rx.clone(),
+    ));
+    let finalizer = tokio::spawn(enclave_apiserver::run_namespace_finalizer(
+        api.clone(),
+        stopped(stop_rx.clone()),
+    ));
+    let compactor = tokio::spawn(compact_periodically(
+        store.clone(),
+        stopped(stop_rx.clone()),
+    ));
+
+    println!("enclave is ready");
+    println!("  API server:       {server_url}");
+    println!(
+        "  kubeconfig:       {} ({sso_admin})",
+        user_kubeconfig.display()
+    );
+    println!("  admin kubeconfig: {}", admin_kubeconfig.display());
+    println!("  data dir:         {}", dir.display());
+
+    wait_for_signal().await?;
+    tracing::info!("Shutting down");
+    api.begin_shutdown();
+    stop_tx.send_replace(true);
+    api_task.await??;
+    let _ = finalizer.await;
+    let _ = compactor.await;
+    store
+        .close()
+        .await
+        .map_err(|e| anyhow::anyhow!("closing the store: {e}"))?;
+    tracing::info!("Stopped");
+    Ok(())
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+async fn wait_for_signal() -> Result<()> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}
+
+async fn compact_periodically(
+    store: Arc<dyn Store>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let mut previous = None;
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(COMPACTION_INTERVAL) => {}
+        }
+        if let Some(rev) = previous
+            && let Err(e) = store.compact(rev).await
+        {
+            tracing::warn!(error = %e, "Compaction failed");
+        }
+        previous = store.current_revision().await.ok();
+    }
+}

@@ -1,0 +1,6 @@
+//! The integration suite: the real `enclave` binary driven by real clients on loopback.
+
+mod durability;
+mod harness;
+mod kubectl;
+mod python;
