@@ -74,6 +74,7 @@ pub fn embedded_tiny_cache() -> Fixture {
         watch: tiny_cache(),
         max_batch: 3,
         compaction_chunk: 2,
+        ..EmbeddedOptions::default()
     })
 }
 
@@ -125,6 +126,7 @@ macro_rules! conformance_tests {
             watch_from_compacted_fails,
             slow_watcher_misses_nothing,
             concurrent_writers,
+            concurrent_conflicting_writes,
             close_makes_later_calls_fail,
         );
     };
@@ -963,6 +965,67 @@ pub async fn concurrent_writers(factory: &impl Fn() -> Fixture) {
         store.count("/c/").await.unwrap(),
         (TASKS * WRITES + 1) as u64
     );
+}
+
+/// Concurrent writes to one key are serialized: of many creates one wins, of many updates
+/// from the same revision one wins and the others see its revision as a conflict.
+pub async fn concurrent_conflicting_writes(factory: &impl Fn() -> Fixture) {
+    const TASKS: usize = 16;
+    let fixture = factory();
+    let store = fixture.store.clone();
+    let spawn_all = |make: fn(Arc<dyn Store>, usize) -> _| {
+        (0..TASKS)
+            .map(|task| tokio::spawn(make(store.clone(), task)))
+            .collect::<Vec<tokio::task::JoinHandle<Result<KeyValue, StoreError>>>>()
+    };
+    let creates = spawn_all(|store, task| {
+        Box::pin(async move { store.create("/x/one", value(&format!("{task}"))).await })
+            as futures::future::BoxFuture<'static, _>
+    });
+    let mut winners = Vec::new();
+    for create in creates {
+        match create.await.unwrap() {
+            Ok(kv) => winners.push(kv),
+            Err(error) => assert_eq!(
+                error,
+                StoreError::AlreadyExists {
+                    key: "/x/one".to_owned()
+                }
+            ),
+        }
+    }
+    assert_eq!(winners.len(), 1);
+    let created = winners.pop().unwrap();
+    assert_eq!(store.get("/x/one").await.unwrap().as_ref(), Some(&created));
+    let updates = spawn_all(|store, task| {
+        Box::pin(async move { store.update("/x/one", value(&format!("u{task}")), 1).await })
+            as futures::future::BoxFuture<'static, _>
+    });
+    let mut results = Vec::new();
+    for update in updates {
+        results.push(update.await.unwrap());
+    }
+    let winners: Vec<&KeyValue> = results
+        .iter()
+        .filter_map(|result| result.as_ref().ok())
+        .collect();
+    assert_eq!(winners.len(), 1);
+    let winner = winners[0].clone();
+    assert_eq!((winner.mod_revision, winner.version), (2, 2));
+    for result in &results {
+        if let Err(error) = result {
+            assert_eq!(
+                error,
+                &StoreError::Conflict {
+                    key: "/x/one".to_owned(),
+                    expected: 1,
+                    actual: 2
+                }
+            );
+        }
+    }
+    assert_eq!(store.current_revision().await.unwrap(), 2);
+    assert_eq!(store.get("/x/one").await.unwrap(), Some(winner));
 }
 
 /// After `close`, every call fails with `Closed` and open watches end.

@@ -235,6 +235,45 @@ async fn large_compactions_run_in_chunks() {
     store.close().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_write_fails_alone() {
+    let folder = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(
+        EmbeddedStore::open_with_options(
+            &store_path(&folder),
+            EmbeddedOptions {
+                max_write_bytes: 100,
+                ..EmbeddedOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let mut tasks = Vec::new();
+    for task in 0..20_usize {
+        let store = store.clone();
+        let size = if task == 7 { 200 } else { 10 };
+        tasks.push(tokio::spawn(async move {
+            store
+                .create(&format!("/k/{task:02}"), Bytes::from(vec![b'x'; size]))
+                .await
+        }));
+    }
+    let mut revisions = Vec::new();
+    for (task, handle) in tasks.into_iter().enumerate() {
+        match handle.await.unwrap() {
+            Ok(kv) => revisions.push(kv.mod_revision),
+            Err(StoreError::Backend(message)) if task == 7 => {
+                assert!(message.contains("/k/07"), "{message}");
+            }
+            other => panic!("task {task}: {other:?}"),
+        }
+    }
+    revisions.sort_unstable();
+    assert_eq!(revisions, (1..=19).collect::<Vec<_>>());
+    assert_eq!(store.get("/k/07").await.unwrap(), None);
+    store.close().await.unwrap();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Crash test: a child process writes and reports acknowledged writes until it is killed.
 
