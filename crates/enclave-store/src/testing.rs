@@ -915,6 +915,26 @@ pub async fn slow_watcher_misses_nothing(factory: &impl Fn() -> Fixture) {
     }
 }
 
+/// With a watch cache of at most a few events (such as [`memory_tiny_cache`] and
+/// [`embedded_tiny_cache`]; not part of [`conformance_tests!`](crate::conformance_tests)): a
+/// watcher that fell behind the cache while the history it needs was compacted ends with
+/// `Compacted` instead of skipping events.
+pub async fn lagging_watcher_past_compaction_ends_compacted(factory: &impl Fn() -> Fixture) {
+    let fixture = factory();
+    let store = &*fixture.store;
+    let mut stream = store.watch("/s/", 0).await.unwrap();
+    create_many(store, "/s/", 30).await;
+    store.compact(30).await.unwrap();
+    match stream.next().await {
+        Some(Err(StoreError::Compacted {
+            requested: 0,
+            compacted: 30,
+        })) => {}
+        other => panic!("expected the watch to end as compacted, got {other:?}"),
+    }
+    assert!(stream.next().await.is_none(), "the stream ends");
+}
+
 /// Concurrent writers get distinct, gap-free revisions, and a watcher sees each write once.
 pub async fn concurrent_writers(factory: &impl Fn() -> Fixture) {
     const TASKS: usize = 8;

@@ -18,6 +18,14 @@ crate::conformance_tests!(crate::testing::embedded);
 /// The whole suite again with a tiny watch cache, batches of 3 and compaction chunks of 2.
 mod tiny_cache {
     crate::conformance_tests!(crate::testing::embedded_tiny_cache);
+
+    #[tokio::test]
+    async fn lagging_watcher_past_compaction_ends_compacted() {
+        crate::testing::lagging_watcher_past_compaction_ends_compacted(
+            &crate::testing::embedded_tiny_cache,
+        )
+        .await;
+    }
 }
 
 fn value(text: &str) -> Bytes {
