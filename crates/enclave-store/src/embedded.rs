@@ -46,6 +46,9 @@ const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 const META_FORMAT: &str = "format_version";
 const META_CURRENT: &str = "current_revision";
 const META_COMPACTED: &str = "compacted_revision";
+/// The default largest key plus value of one write. redb refuses values above 3 GiB, and its
+/// error would fail the whole batch, so bigger writes are refused one by one beforehand.
+const MAX_WRITE_BYTES: usize = 512 * 1024 * 1024;
 /// Bumped on any incompatible change of the table layout or record encoding.
 const FORMAT_VERSION: u64 = 1;
 
@@ -56,6 +59,9 @@ pub struct EmbeddedOptions {
     pub watch: WatchCacheOptions,
     /// The most writes committed in one transaction. At least 1.
     pub max_batch: usize,
+    /// The largest key plus value one write may carry; larger writes fail with
+    /// [`StoreError::Backend`] (alone: the other writes of their batch go through).
+    pub max_write_bytes: usize,
     /// The most revisions one compaction transaction covers, so that a large compaction does
     /// not stall writers for long. At least 1.
     pub compaction_chunk: u64,
@@ -66,6 +72,7 @@ impl Default for EmbeddedOptions {
         Self {
             watch: WatchCacheOptions::default(),
             max_batch: 1_024,
+            max_write_bytes: MAX_WRITE_BYTES,
             compaction_chunk: 10_000,
         }
     }
@@ -148,6 +155,7 @@ impl EmbeddedStore {
             database,
             shared: shared.clone(),
             max_batch: options.max_batch.max(1),
+            max_write_bytes: options.max_write_bytes.min(MAX_WRITE_BYTES),
             compaction_chunk: options.compaction_chunk.max(1),
         };
         let writer = std::thread::Builder::new()
@@ -467,6 +475,7 @@ struct Writer {
     database: Arc<Database>,
     shared: Arc<Shared>,
     max_batch: usize,
+    max_write_bytes: usize,
     compaction_chunk: u64,
 }
 
@@ -556,6 +565,13 @@ impl Writer {
             let mut log = transaction.open_table(LOG).map_err(|e| fail(&e))?;
             for pending in writes {
                 let key = pending.op.key();
+                if pending.op.size() > self.max_write_bytes {
+                    results.push(Err(StoreError::Backend(format!(
+                        "write of key {key} is larger than {} bytes",
+                        self.max_write_bytes
+                    ))));
+                    continue;
+                }
                 let existing = match kv.get(key).map_err(|e| fail(&e))? {
                     Some(record) => Some(decode_latest(key, record.value())?),
                     None => None,

@@ -9,6 +9,19 @@
 //!
 //! Backends: [`memory::MemoryStore`] for tests and [`embedded::EmbeddedStore`], durable on
 //! disk, the default. Every backend passes the suite in `testing` (feature `testing`).
+//!
+//! Semantics worth knowing when calling the store:
+//! - A failed write (precondition or backend error) takes no revision.
+//! - `RangeRequest::revision` of `Some(0)` means the latest, like `None`.
+//! - Compaction at C keeps the state *at* C readable (etcd's rule): a range at C and a watch
+//!   after C work, a range at C-1 or a watch after C-1 fail with [`StoreError::Compacted`].
+//!   The API server turns that into `410 Gone` / an `Expired` watch event.
+//! - A watch may start after a future revision; it then delivers only events after it.
+//! - A watch stream ends with `Err(Compacted)` only when it fell behind by more than the watch
+//!   cache and the history it needs was compacted meanwhile; otherwise a slow watcher catches
+//!   up by itself. After [`Store::close`], open streams end with `Err(Closed)`.
+//! - Periodic compaction: call [`Store::compact_keep`] (e.g. every 5 minutes with the number of
+//!   revisions to keep); [`compaction_target`] computes the same target for custom policies.
 
 pub mod embedded;
 pub mod memory;

@@ -296,5 +296,13 @@ mod tests {
     /// the lag recovery.
     mod tiny_cache {
         crate::conformance_tests!(crate::testing::memory_tiny_cache);
+
+        #[tokio::test]
+        async fn lagging_watcher_past_compaction_ends_compacted() {
+            crate::testing::lagging_watcher_past_compaction_ends_compacted(
+                &crate::testing::memory_tiny_cache,
+            )
+            .await;
+        }
     }
 }

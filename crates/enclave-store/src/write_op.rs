@@ -41,6 +41,16 @@ impl WriteOp {
         }
     }
 
+    /// The bytes the write carries (key and value).
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            WriteOp::Create { key, value } | WriteOp::Update { key, value, .. } => {
+                key.len().saturating_add(value.len())
+            }
+            WriteOp::Delete { key, .. } => key.len(),
+        }
+    }
+
     /// Validates the write against the key's current state and computes its result at
     /// `revision`. Nothing is changed: the backend stores `latest` and the event.
     pub(crate) fn apply(

@@ -18,6 +18,14 @@ crate::conformance_tests!(crate::testing::embedded);
 /// The whole suite again with a tiny watch cache, batches of 3 and compaction chunks of 2.
 mod tiny_cache {
     crate::conformance_tests!(crate::testing::embedded_tiny_cache);
+
+    #[tokio::test]
+    async fn lagging_watcher_past_compaction_ends_compacted() {
+        crate::testing::lagging_watcher_past_compaction_ends_compacted(
+            &crate::testing::embedded_tiny_cache,
+        )
+        .await;
+    }
 }
 
 fn value(text: &str) -> Bytes {
@@ -232,6 +240,45 @@ async fn large_compactions_run_in_chunks() {
         .unwrap();
     assert_eq!(at.kvs.len(), 20);
     assert!(at.kvs.iter().all(|kv| kv.value == value("2")));
+    store.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_write_fails_alone() {
+    let folder = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(
+        EmbeddedStore::open_with_options(
+            &store_path(&folder),
+            EmbeddedOptions {
+                max_write_bytes: 100,
+                ..EmbeddedOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let mut tasks = Vec::new();
+    for task in 0..20_usize {
+        let store = store.clone();
+        let size = if task == 7 { 200 } else { 10 };
+        tasks.push(tokio::spawn(async move {
+            store
+                .create(&format!("/k/{task:02}"), Bytes::from(vec![b'x'; size]))
+                .await
+        }));
+    }
+    let mut revisions = Vec::new();
+    for (task, handle) in tasks.into_iter().enumerate() {
+        match handle.await.unwrap() {
+            Ok(kv) => revisions.push(kv.mod_revision),
+            Err(StoreError::Backend(message)) if task == 7 => {
+                assert!(message.contains("/k/07"), "{message}");
+            }
+            other => panic!("task {task}: {other:?}"),
+        }
+    }
+    revisions.sort_unstable();
+    assert_eq!(revisions, (1..=19).collect::<Vec<_>>());
+    assert_eq!(store.get("/k/07").await.unwrap(), None);
     store.close().await.unwrap();
 }
 
