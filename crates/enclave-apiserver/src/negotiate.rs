@@ -161,8 +161,14 @@ pub fn decode_object(body: &[u8], kind: BodyType) -> Result<Value, ApiError> {
 }
 
 /// Decodes a Kubernetes protobuf body (`k8s\0` envelope).
-fn decode_protobuf(_body: &[u8]) -> Result<Value, ApiError> {
-    Err(ApiError::UnsupportedMediaType(OBJECT_MEDIA_TYPES.into()))
+fn decode_protobuf(body: &[u8]) -> Result<Value, ApiError> {
+    enclave_protobuf::decode(body).map_err(|e| {
+        if e.http_status() == 415 {
+            ApiError::UnsupportedMediaType(OBJECT_MEDIA_TYPES.into())
+        } else {
+            ApiError::BadRequest(format!("unable to decode protobuf body: {e}"))
+        }
+    })
 }
 
 /// Decodes a JSON body, with kube-apiserver's wording for malformed input.
