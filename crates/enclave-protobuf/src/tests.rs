@@ -52,12 +52,95 @@ fn new_meta(name: &str, namespace: &str) -> meta::ObjectMeta {
 
 fn assert_decodes(body: &[u8], expected: Value) {
     let decoded = decode(body).unwrap_or_else(|error| panic!("decode failed: {error}"));
+    assert_openapi_round_trip(&decoded);
     assert_eq!(
         decoded,
         expected,
         "\n got: {}\nwant: {}",
         serde_json::to_string_pretty(&decoded).unwrap_or_default(),
         serde_json::to_string_pretty(&expected).unwrap_or_default()
+    );
+}
+
+/// Removes `null` members and empty arrays: Go writes an empty Time as `null` where
+/// k8s-openapi leaves it out, and k8s-openapi writes `[]` for required lists Go leaves `null`.
+fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+fn round_trip<T>(value: &Value) -> Value
+where
+    T: k8s_openapi::serde::de::DeserializeOwned + k8s_openapi::serde::Serialize,
+{
+    let typed: T = serde_json::from_value(without_nulls(value))
+        .unwrap_or_else(|error| panic!("k8s-openapi rejects the JSON: {error}"));
+    without_nulls(&serde_json::to_value(typed).unwrap_or_default())
+}
+
+/// Cross-checks the JSON names against an independent source: k8s-openapi drops members it
+/// does not know, so a wrong name would not survive a trip through its typed structs.
+fn assert_openapi_round_trip(decoded: &Value) {
+    use k8s_openapi::api::{
+        apps::v1 as a, authentication::v1 as n, authorization::v1 as z, batch::v1 as b,
+        core::v1 as c, networking::v1 as net, policy::v1 as p, rbac::v1 as r,
+        scheduling::v1 as sch,
+    };
+    let api_version = decoded["apiVersion"].as_str().unwrap_or_default();
+    let typed = match (api_version, decoded["kind"].as_str().unwrap_or_default()) {
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => {
+            round_trip::<z::SelfSubjectAccessReview>(decoded)
+        }
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => {
+            round_trip::<z::SelfSubjectRulesReview>(decoded)
+        }
+        ("authentication.k8s.io/v1", "SelfSubjectReview") => {
+            round_trip::<n::SelfSubjectReview>(decoded)
+        }
+        ("authentication.k8s.io/v1", "TokenRequest") => {
+            // k8s-openapi requires status.expirationTimestamp, which an empty Go Time omits.
+            let mut without_status = decoded.clone();
+            if let Value::Object(map) = &mut without_status {
+                map.remove("status");
+            }
+            return assert_eq!(
+                round_trip::<n::TokenRequest>(&without_status),
+                without_nulls(&without_status)
+            );
+        }
+        ("apps/v1", "Deployment") => round_trip::<a::Deployment>(decoded),
+        ("apps/v1", "ControllerRevision") => round_trip::<a::ControllerRevision>(decoded),
+        ("v1", "Namespace") => round_trip::<c::Namespace>(decoded),
+        ("v1", "ConfigMap") => round_trip::<c::ConfigMap>(decoded),
+        ("v1", "Secret") => round_trip::<c::Secret>(decoded),
+        ("v1", "ServiceAccount") => round_trip::<c::ServiceAccount>(decoded),
+        ("v1", "Service") => round_trip::<c::Service>(decoded),
+        ("v1", "ResourceQuota") => round_trip::<c::ResourceQuota>(decoded),
+        ("rbac.authorization.k8s.io/v1", "Role") => round_trip::<r::Role>(decoded),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole") => round_trip::<r::ClusterRole>(decoded),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding") => round_trip::<r::RoleBinding>(decoded),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => {
+            round_trip::<r::ClusterRoleBinding>(decoded)
+        }
+        ("networking.k8s.io/v1", "Ingress") => round_trip::<net::Ingress>(decoded),
+        ("batch/v1", "Job") => round_trip::<b::Job>(decoded),
+        ("batch/v1", "CronJob") => round_trip::<b::CronJob>(decoded),
+        ("policy/v1", "PodDisruptionBudget") => round_trip::<p::PodDisruptionBudget>(decoded),
+        ("scheduling.k8s.io/v1", "PriorityClass") => round_trip::<sch::PriorityClass>(decoded),
+        _ => return,
+    };
+    assert_eq!(
+        typed,
+        without_nulls(decoded),
+        "k8s-openapi round trip lost or changed members"
     );
 }
 
@@ -592,6 +675,649 @@ fn deployment_with_full_pod_template() {
                 "progressDeadlineSeconds": 600
             },
             "status": {}
+        }),
+    );
+}
+
+use k8s_pb::api::authentication::v1 as authn;
+use k8s_pb::api::batch::v1 as batch;
+use k8s_pb::api::networking::v1 as net;
+use k8s_pb::api::policy::v1 as policy;
+use k8s_pb::api::rbac::v1 as rbac;
+use k8s_pb::api::scheduling::v1 as scheduling;
+
+#[test]
+fn secret_generic_and_docker_registry() {
+    let secret = core::Secret {
+        metadata: Some(new_meta("creds", "default")),
+        immutable: None,
+        data: [
+            ("password".to_owned(), b"s3cr3t".to_vec()),
+            ("empty".to_owned(), vec![]),
+        ]
+        .into(),
+        string_data: Default::default(),
+        r#type: s("Opaque"),
+    };
+    assert_decodes(
+        &envelope("v1", "Secret", &secret),
+        json!({
+            "kind": "Secret", "apiVersion": "v1",
+            "metadata": {"name": "creds", "namespace": "default", "creationTimestamp": null},
+            "data": {"empty": "", "password": "czNjcjN0"},
+            "type": "Opaque"
+        }),
+    );
+    let registry = core::Secret {
+        metadata: Some(new_meta("regcred", "default")),
+        immutable: Some(true),
+        data: [(".dockerconfigjson".to_owned(), b"{}".to_vec())].into(),
+        string_data: Default::default(),
+        r#type: s("kubernetes.io/dockerconfigjson"),
+    };
+    assert_decodes(
+        &envelope("v1", "Secret", &registry),
+        json!({
+            "kind": "Secret", "apiVersion": "v1",
+            "metadata": {"name": "regcred", "namespace": "default", "creationTimestamp": null},
+            "immutable": true,
+            "data": {".dockerconfigjson": "e30="},
+            "type": "kubernetes.io/dockerconfigjson"
+        }),
+    );
+}
+
+#[test]
+fn service_account() {
+    let account = core::ServiceAccount {
+        metadata: Some(new_meta("builder", "ci")),
+        secrets: vec![],
+        image_pull_secrets: vec![core::LocalObjectReference { name: s("regcred") }],
+        automount_service_account_token: Some(false),
+    };
+    assert_decodes(
+        &envelope("v1", "ServiceAccount", &account),
+        json!({
+            "kind": "ServiceAccount", "apiVersion": "v1",
+            "metadata": {"name": "builder", "namespace": "ci", "creationTimestamp": null},
+            "imagePullSecrets": [{"name": "regcred"}],
+            "automountServiceAccountToken": false
+        }),
+    );
+}
+
+/// The Service `kubectl create service <type> web --tcp=80:8080` builds (gogo value fields set).
+fn kubectl_service(service_type: &str, node_port: i32, external_name: &str) -> core::Service {
+    let mut meta = new_meta("web", "default");
+    meta.labels.insert("app".to_owned(), "web".to_owned());
+    let ports = if external_name.is_empty() {
+        vec![core::ServicePort {
+            name: s("80-8080"),
+            protocol: s("TCP"),
+            app_protocol: None,
+            port: Some(80),
+            target_port: Some(IntOrString {
+                r#type: Some(0),
+                int_val: Some(8080),
+                str_val: s(""),
+            }),
+            node_port: Some(node_port),
+        }]
+    } else {
+        vec![]
+    };
+    let selector = if external_name.is_empty() {
+        [("app".to_owned(), "web".to_owned())].into()
+    } else {
+        Default::default()
+    };
+    core::Service {
+        metadata: Some(meta),
+        spec: Some(core::ServiceSpec {
+            ports,
+            selector,
+            cluster_ip: s(if service_type == "ClusterIP" && node_port < 0 {
+                "None"
+            } else {
+                ""
+            }),
+            r#type: s(service_type),
+            session_affinity: s(""),
+            load_balancer_ip: s(""),
+            external_name: s(external_name),
+            external_traffic_policy: s(""),
+            health_check_node_port: Some(0),
+            publish_not_ready_addresses: Some(false),
+            ..Default::default()
+        }),
+        status: Some(core::ServiceStatus {
+            load_balancer: Some(core::LoadBalancerStatus::default()),
+            conditions: vec![],
+        }),
+    }
+}
+
+#[test]
+fn services_of_every_kubectl_create_service_type() {
+    let cases = [
+        (
+            "ClusterIP",
+            0,
+            "",
+            json!({"ports": [{"name": "80-8080", "protocol": "TCP", "port": 80, "targetPort": 8080}],
+            "selector": {"app": "web"}, "type": "ClusterIP"}),
+        ),
+        (
+            "ClusterIP",
+            -1,
+            "",
+            json!({"ports": [{"name": "80-8080", "protocol": "TCP", "port": 80, "targetPort": 8080, "nodePort": -1}],
+            "selector": {"app": "web"}, "clusterIP": "None", "type": "ClusterIP"}),
+        ),
+        (
+            "NodePort",
+            30080,
+            "",
+            json!({"ports": [{"name": "80-8080", "protocol": "TCP", "port": 80, "targetPort": 8080, "nodePort": 30080}],
+            "selector": {"app": "web"}, "type": "NodePort"}),
+        ),
+        (
+            "LoadBalancer",
+            0,
+            "",
+            json!({"ports": [{"name": "80-8080", "protocol": "TCP", "port": 80, "targetPort": 8080}],
+            "selector": {"app": "web"}, "type": "LoadBalancer"}),
+        ),
+        (
+            "ExternalName",
+            0,
+            "db.example.com",
+            json!({"type": "ExternalName", "externalName": "db.example.com"}),
+        ),
+    ];
+    for (service_type, node_port, external_name, spec) in cases {
+        let service = kubectl_service(service_type, node_port, external_name);
+        assert_decodes(
+            &envelope("v1", "Service", &service),
+            json!({
+                "kind": "Service", "apiVersion": "v1",
+                "metadata": {"name": "web", "namespace": "default", "creationTimestamp": null,
+                             "labels": {"app": "web"}},
+                "spec": spec,
+                "status": {"loadBalancer": {}}
+            }),
+        );
+    }
+}
+
+#[test]
+fn role_and_cluster_role_with_aggregation() {
+    let role = rbac::Role {
+        metadata: Some(new_meta("pod-reader", "default")),
+        rules: vec![rbac::PolicyRule {
+            verbs: vec!["get".to_owned(), "list".to_owned()],
+            api_groups: vec![String::new()],
+            resources: vec!["pods".to_owned()],
+            resource_names: vec!["web-1".to_owned()],
+            non_resource_ur_ls: vec![],
+        }],
+    };
+    assert_decodes(
+        &envelope("rbac.authorization.k8s.io/v1", "Role", &role),
+        json!({
+            "kind": "Role", "apiVersion": "rbac.authorization.k8s.io/v1",
+            "metadata": {"name": "pod-reader", "namespace": "default", "creationTimestamp": null},
+            "rules": [{"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"],
+                       "resourceNames": ["web-1"]}]
+        }),
+    );
+    let cluster_role = rbac::ClusterRole {
+        metadata: Some(new_meta("monitoring", "")),
+        rules: vec![rbac::PolicyRule {
+            verbs: vec!["get".to_owned()],
+            non_resource_ur_ls: vec!["/metrics".to_owned()],
+            ..Default::default()
+        }],
+        aggregation_rule: Some(rbac::AggregationRule {
+            cluster_role_selectors: vec![meta::LabelSelector {
+                match_labels: [("rbac.example.com/aggregate".to_owned(), "true".to_owned())].into(),
+                match_expressions: vec![meta::LabelSelectorRequirement {
+                    key: s("tier"),
+                    operator: s("Exists"),
+                    values: vec![],
+                }],
+            }],
+        }),
+    };
+    assert_decodes(
+        &envelope("rbac.authorization.k8s.io/v1", "ClusterRole", &cluster_role),
+        json!({
+            "kind": "ClusterRole", "apiVersion": "rbac.authorization.k8s.io/v1",
+            "metadata": {"name": "monitoring", "creationTimestamp": null},
+            "rules": [{"verbs": ["get"], "nonResourceURLs": ["/metrics"]}],
+            "aggregationRule": {"clusterRoleSelectors": [{
+                "matchLabels": {"rbac.example.com/aggregate": "true"},
+                "matchExpressions": [{"key": "tier", "operator": "Exists"}]
+            }]}
+        }),
+    );
+}
+
+#[test]
+fn role_binding_and_cluster_role_binding() {
+    let subjects = vec![
+        rbac::Subject {
+            kind: s("User"),
+            api_group: s("rbac.authorization.k8s.io"),
+            name: s("alice"),
+            namespace: s(""),
+        },
+        rbac::Subject {
+            kind: s("ServiceAccount"),
+            api_group: s(""),
+            name: s("builder"),
+            namespace: s("ci"),
+        },
+    ];
+    let expected_subjects = json!([
+        {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"},
+        {"kind": "ServiceAccount", "name": "builder", "namespace": "ci"}
+    ]);
+    let binding = rbac::RoleBinding {
+        metadata: Some(new_meta("read-pods", "default")),
+        subjects: subjects.clone(),
+        role_ref: Some(rbac::RoleRef {
+            api_group: s("rbac.authorization.k8s.io"),
+            kind: s("Role"),
+            name: s("pod-reader"),
+        }),
+    };
+    assert_decodes(
+        &envelope("rbac.authorization.k8s.io/v1", "RoleBinding", &binding),
+        json!({
+            "kind": "RoleBinding", "apiVersion": "rbac.authorization.k8s.io/v1",
+            "metadata": {"name": "read-pods", "namespace": "default", "creationTimestamp": null},
+            "subjects": expected_subjects,
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"}
+        }),
+    );
+    let cluster_binding = rbac::ClusterRoleBinding {
+        metadata: Some(new_meta("admins", "")),
+        subjects,
+        role_ref: Some(rbac::RoleRef {
+            api_group: s("rbac.authorization.k8s.io"),
+            kind: s("ClusterRole"),
+            name: s("cluster-admin"),
+        }),
+    };
+    assert_decodes(
+        &envelope(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRoleBinding",
+            &cluster_binding,
+        ),
+        json!({
+            "kind": "ClusterRoleBinding", "apiVersion": "rbac.authorization.k8s.io/v1",
+            "metadata": {"name": "admins", "creationTimestamp": null},
+            "subjects": expected_subjects,
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}
+        }),
+    );
+}
+
+#[test]
+fn ingress_with_rules_tls_and_default_backend() {
+    let backend = |name: &str, port: i32| net::IngressBackend {
+        service: Some(net::IngressServiceBackend {
+            name: s(name),
+            port: Some(net::ServiceBackendPort {
+                name: s(""),
+                number: Some(port),
+            }),
+        }),
+        resource: None,
+    };
+    let ingress = net::Ingress {
+        metadata: Some(new_meta("web", "default")),
+        spec: Some(net::IngressSpec {
+            ingress_class_name: s("nginx"),
+            default_backend: Some(backend("fallback", 80)),
+            tls: vec![net::IngressTls {
+                hosts: vec!["web.example.com".to_owned()],
+                secret_name: s("web-tls"),
+            }],
+            rules: vec![net::IngressRule {
+                host: s("web.example.com"),
+                ingress_rule_value: Some(net::IngressRuleValue {
+                    http: Some(net::HttpIngressRuleValue {
+                        paths: vec![net::HttpIngressPath {
+                            path: s("/api"),
+                            path_type: s("Prefix"),
+                            backend: Some(backend("api", 8080)),
+                        }],
+                    }),
+                }),
+            }],
+        }),
+        status: Some(net::IngressStatus {
+            load_balancer: Some(net::IngressLoadBalancerStatus::default()),
+        }),
+    };
+    assert_decodes(
+        &envelope("networking.k8s.io/v1", "Ingress", &ingress),
+        json!({
+            "kind": "Ingress", "apiVersion": "networking.k8s.io/v1",
+            "metadata": {"name": "web", "namespace": "default", "creationTimestamp": null},
+            "spec": {
+                "ingressClassName": "nginx",
+                "defaultBackend": {"service": {"name": "fallback", "port": {"number": 80}}},
+                "tls": [{"hosts": ["web.example.com"], "secretName": "web-tls"}],
+                "rules": [{"host": "web.example.com", "http": {"paths": [{
+                    "path": "/api", "pathType": "Prefix",
+                    "backend": {"service": {"name": "api", "port": {"number": 8080}}}
+                }]}}]
+            },
+            "status": {"loadBalancer": {}}
+        }),
+    );
+}
+
+fn busybox_template(restart_policy: &str) -> core::PodTemplateSpec {
+    core::PodTemplateSpec {
+        metadata: Some(new_meta("", "")),
+        spec: Some(core::PodSpec {
+            containers: vec![core::Container {
+                name: s("job"),
+                image: s("busybox"),
+                command: vec!["date".to_owned()],
+                resources: Some(core::ResourceRequirements::default()),
+                ..Default::default()
+            }],
+            restart_policy: s(restart_policy),
+            ..Default::default()
+        }),
+    }
+}
+
+#[test]
+fn job_with_pod_failure_policy() {
+    let job = batch::Job {
+        metadata: Some(new_meta("once", "default")),
+        spec: Some(batch::JobSpec {
+            backoff_limit: Some(0),
+            suspend: Some(false),
+            pod_failure_policy: Some(batch::PodFailurePolicy {
+                rules: vec![batch::PodFailurePolicyRule {
+                    action: s("FailJob"),
+                    on_exit_codes: Some(batch::PodFailurePolicyOnExitCodesRequirement {
+                        container_name: s("job"),
+                        operator: s("In"),
+                        values: vec![1, 42],
+                    }),
+                    on_pod_conditions: vec![],
+                }],
+            }),
+            template: Some(busybox_template("Never")),
+            ..Default::default()
+        }),
+        status: Some(batch::JobStatus::default()),
+    };
+    assert_decodes(
+        &envelope("batch/v1", "Job", &job),
+        json!({
+            "kind": "Job", "apiVersion": "batch/v1",
+            "metadata": {"name": "once", "namespace": "default", "creationTimestamp": null},
+            "spec": {
+                "podFailurePolicy": {"rules": [{"action": "FailJob", "onExitCodes": {
+                    "containerName": "job", "operator": "In", "values": [1, 42]}}]},
+                "backoffLimit": 0,
+                "template": {
+                    "metadata": {"creationTimestamp": null},
+                    "spec": {"containers": [{"name": "job", "image": "busybox", "command": ["date"],
+                                             "resources": {}}],
+                             "restartPolicy": "Never"}
+                },
+                "suspend": false
+            },
+            "status": {}
+        }),
+    );
+}
+
+#[test]
+fn cron_job_from_kubectl_create_cronjob() {
+    let cron_job = batch::CronJob {
+        metadata: Some(new_meta("nightly", "default")),
+        spec: Some(batch::CronJobSpec {
+            schedule: s("0 3 * * *"),
+            concurrency_policy: s(""),
+            job_template: Some(batch::JobTemplateSpec {
+                metadata: Some(new_meta("nightly", "")),
+                spec: Some(batch::JobSpec {
+                    template: Some(busybox_template("OnFailure")),
+                    ..Default::default()
+                }),
+            }),
+            successful_jobs_history_limit: Some(0),
+            ..Default::default()
+        }),
+        status: Some(batch::CronJobStatus::default()),
+    };
+    assert_decodes(
+        &envelope("batch/v1", "CronJob", &cron_job),
+        json!({
+            "kind": "CronJob", "apiVersion": "batch/v1",
+            "metadata": {"name": "nightly", "namespace": "default", "creationTimestamp": null},
+            "spec": {
+                "schedule": "0 3 * * *",
+                "jobTemplate": {
+                    "metadata": {"name": "nightly", "creationTimestamp": null},
+                    "spec": {"template": {
+                        "metadata": {"creationTimestamp": null},
+                        "spec": {"containers": [{"name": "job", "image": "busybox", "command": ["date"],
+                                                 "resources": {}}],
+                                 "restartPolicy": "OnFailure"}
+                    }}
+                },
+                "successfulJobsHistoryLimit": 0
+            },
+            "status": {}
+        }),
+    );
+}
+
+#[test]
+fn pod_disruption_budget_with_min_available_zero() {
+    let budget = policy::PodDisruptionBudget {
+        metadata: Some(new_meta("web", "default")),
+        spec: Some(policy::PodDisruptionBudgetSpec {
+            min_available: Some(IntOrString {
+                r#type: Some(0),
+                int_val: Some(0),
+                str_val: s(""),
+            }),
+            selector: Some(meta::LabelSelector {
+                match_labels: [("app".to_owned(), "web".to_owned())].into(),
+                match_expressions: vec![],
+            }),
+            max_unavailable: None,
+            unhealthy_pod_eviction_policy: None,
+        }),
+        status: Some(policy::PodDisruptionBudgetStatus {
+            observed_generation: Some(0),
+            disruptions_allowed: Some(0),
+            current_healthy: Some(0),
+            desired_healthy: Some(0),
+            expected_pods: Some(0),
+            ..Default::default()
+        }),
+    };
+    assert_decodes(
+        &envelope("policy/v1", "PodDisruptionBudget", &budget),
+        json!({
+            "kind": "PodDisruptionBudget", "apiVersion": "policy/v1",
+            "metadata": {"name": "web", "namespace": "default", "creationTimestamp": null},
+            "spec": {"minAvailable": 0, "selector": {"matchLabels": {"app": "web"}}},
+            // These four have no omitempty in Go.
+            "status": {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0,
+                       "expectedPods": 0}
+        }),
+    );
+}
+
+#[test]
+fn priority_class_keeps_a_zero_value() {
+    let class = scheduling::PriorityClass {
+        metadata: Some(new_meta("batch-low", "")),
+        value: Some(0),
+        global_default: Some(false),
+        description: s("low priority"),
+        preemption_policy: s("Never"),
+    };
+    assert_decodes(
+        &envelope("scheduling.k8s.io/v1", "PriorityClass", &class),
+        json!({
+            "kind": "PriorityClass", "apiVersion": "scheduling.k8s.io/v1",
+            "metadata": {"name": "batch-low", "creationTimestamp": null},
+            "value": 0, "description": "low priority", "preemptionPolicy": "Never"
+        }),
+    );
+}
+
+#[test]
+fn resource_quota_from_kubectl_create_quota() {
+    let quota = core::ResourceQuota {
+        metadata: Some(new_meta("small", "default")),
+        spec: Some(core::ResourceQuotaSpec {
+            hard: [
+                ("pods".to_owned(), Quantity { string: s("10") }),
+                ("requests.cpu".to_owned(), Quantity { string: s("2") }),
+            ]
+            .into(),
+            scopes: vec!["NotTerminating".to_owned()],
+            scope_selector: None,
+        }),
+        status: Some(core::ResourceQuotaStatus::default()),
+    };
+    assert_decodes(
+        &envelope("v1", "ResourceQuota", &quota),
+        json!({
+            "kind": "ResourceQuota", "apiVersion": "v1",
+            "metadata": {"name": "small", "namespace": "default", "creationTimestamp": null},
+            "spec": {"hard": {"pods": "10", "requests.cpu": "2"}, "scopes": ["NotTerminating"]},
+            "status": {}
+        }),
+    );
+}
+
+#[test]
+fn token_request_from_kubectl_create_token() {
+    let request = authn::TokenRequest {
+        metadata: Some(new_meta("", "")),
+        spec: Some(authn::TokenRequestSpec {
+            audiences: vec!["https://kubernetes.default.svc".to_owned()],
+            expiration_seconds: Some(3600),
+            bound_object_ref: Some(authn::BoundObjectReference {
+                kind: s("Pod"),
+                api_version: s("v1"),
+                name: s("web-1"),
+                u_id: s("0d4c3a52-0f3c-4a4e-9b55-1f2d4c1b7a10"),
+            }),
+        }),
+        status: Some(authn::TokenRequestStatus {
+            token: s(""),
+            expiration_timestamp: Some(meta::Time::default()),
+        }),
+    };
+    assert_decodes(
+        &envelope("authentication.k8s.io/v1", "TokenRequest", &request),
+        json!({
+            "kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": null},
+            "spec": {
+                "audiences": ["https://kubernetes.default.svc"],
+                "expirationSeconds": 3600,
+                "boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "web-1",
+                                   "uid": "0d4c3a52-0f3c-4a4e-9b55-1f2d4c1b7a10"}
+            },
+            "status": {"token": "", "expirationTimestamp": null}
+        }),
+    );
+}
+
+#[test]
+fn self_subject_rules_review_from_kubectl_auth_can_i_list() {
+    let review = authz::SelfSubjectRulesReview {
+        metadata: Some(new_meta("", "")),
+        spec: Some(authz::SelfSubjectRulesReviewSpec {
+            namespace: s("default"),
+        }),
+        status: Some(authz::SubjectRulesReviewStatus {
+            incomplete: Some(false),
+            evaluation_error: s(""),
+            ..Default::default()
+        }),
+    };
+    assert_decodes(
+        &envelope("authorization.k8s.io/v1", "SelfSubjectRulesReview", &review),
+        json!({
+            "kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": null},
+            "spec": {"namespace": "default"},
+            "status": {"incomplete": false}
+        }),
+    );
+}
+
+#[test]
+fn self_subject_review_in_every_version_kubectl_auth_whoami_tries() {
+    let status_user = authn::UserInfo {
+        username: s("alice"),
+        uid: s(""),
+        groups: vec!["system:authenticated".to_owned()],
+        extra: [(
+            "scopes".to_owned(),
+            authn::ExtraValue {
+                items: vec!["read".to_owned(), "write".to_owned()],
+            },
+        )]
+        .into(),
+    };
+    let v1 = authn::SelfSubjectReview {
+        metadata: Some(new_meta("", "")),
+        status: Some(authn::SelfSubjectReviewStatus {
+            user_info: Some(status_user),
+        }),
+    };
+    let expected_status = json!({"userInfo": {
+        "username": "alice", "groups": ["system:authenticated"],
+        "extra": {"scopes": ["read", "write"]}
+    }});
+    for api_version in [
+        "authentication.k8s.io/v1",
+        "authentication.k8s.io/v1beta1",
+        "authentication.k8s.io/v1alpha1",
+    ] {
+        // The three versions share field numbers, so one encoding serves all.
+        assert_decodes(
+            &envelope(api_version, "SelfSubjectReview", &v1),
+            json!({
+                "kind": "SelfSubjectReview", "apiVersion": api_version,
+                "metadata": {"creationTimestamp": null},
+                "status": expected_status
+            }),
+        );
+    }
+    // What kubectl actually sends: an empty object.
+    let empty = authn::SelfSubjectReview {
+        metadata: Some(new_meta("", "")),
+        status: Some(authn::SelfSubjectReviewStatus { user_info: None }),
+    };
+    assert_decodes(
+        &envelope("authentication.k8s.io/v1", "SelfSubjectReview", &empty),
+        json!({
+            "kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": null}, "status": {}
         }),
     );
 }
