@@ -1321,3 +1321,538 @@ fn self_subject_review_in_every_version_kubectl_auth_whoami_tries() {
         }),
     );
 }
+
+mod edge_cases {
+    //! Envelope errors, wire-format corner cases and the special types.
+
+    use k8s_pb::api::apps::v1 as apps;
+    use k8s_pb::api::events::v1 as events;
+    use k8s_pb::apimachinery::pkg::runtime::RawExtension;
+
+    use super::*;
+
+    fn unknown_body(type_meta: Option<(&str, &str)>, raw: &[u8], encoding: &str) -> Vec<u8> {
+        let unknown = Unknown {
+            type_meta: type_meta.map(|(api_version, kind)| TypeMeta {
+                api_version: s(api_version),
+                kind: s(kind),
+            }),
+            raw: Some(raw.to_vec()),
+            content_encoding: s(encoding),
+            content_type: s(""),
+        };
+        let mut body = MAGIC.to_vec();
+        body.extend(unknown.encode_to_vec());
+        body
+    }
+
+    #[test]
+    fn unsupported_kind_is_a_415() {
+        let error = decode(&unknown_body(Some(("v1", "Pod")), &[], ""));
+        assert_eq!(
+            error,
+            Err(DecodeError::UnsupportedKind {
+                api_version: "v1".to_owned(),
+                kind: "Pod".to_owned()
+            })
+        );
+        assert_eq!(error.map_err(|e| e.http_status()), Err(415));
+        // The kind exists, but not in this version.
+        assert!(matches!(
+            decode(&unknown_body(Some(("apps/v1beta2", "Deployment")), &[], "")),
+            Err(DecodeError::UnsupportedKind { .. })
+        ));
+    }
+
+    #[test]
+    fn envelope_errors_are_400s_except_content_encoding() {
+        let missing_magic = decode(b"{\"kind\":\"Namespace\"}");
+        assert_eq!(missing_magic, Err(DecodeError::MissingMagic));
+        assert_eq!(decode(b"k8s"), Err(DecodeError::MissingMagic));
+        assert_eq!(decode(MAGIC), Err(DecodeError::MissingKind));
+        assert_eq!(
+            decode(&unknown_body(None, &[], "")),
+            Err(DecodeError::MissingKind)
+        );
+        let gzip = decode(&unknown_body(Some(("v1", "Namespace")), &[], "gzip"));
+        assert_eq!(
+            gzip,
+            Err(DecodeError::UnsupportedContentEncoding("gzip".to_owned()))
+        );
+        assert_eq!(gzip.map_err(|e| e.http_status()), Err(415));
+        let truncated = decode(&unknown_body(Some(("v1", "Namespace")), &[0x0a, 0x05], ""));
+        assert!(matches!(truncated, Err(DecodeError::Malformed { .. })));
+        assert_eq!(truncated.map_err(|e| e.http_status()), Err(400));
+        let mut cut_envelope = envelope("v1", "Namespace", &core::Namespace::default());
+        cut_envelope.truncate(12);
+        assert!(matches!(
+            decode(&cut_envelope),
+            Err(DecodeError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn a_known_field_with_the_wrong_wire_type_is_malformed() {
+        // Namespace field 1 (metadata) as a varint.
+        let error = decode(&unknown_body(Some(("v1", "Namespace")), &[0x08, 0x01], ""));
+        assert!(
+            matches!(&error, Err(DecodeError::Malformed { message, .. }) if message == "api.core.v1.Namespace"),
+            "{error:?}"
+        );
+        // ConfigMap immutable (field 4, bool) as a string.
+        let error = decode(&unknown_body(Some(("v1", "ConfigMap")), &[0x22, 0x00], ""));
+        assert!(
+            matches!(error, Err(DecodeError::Malformed { .. })),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_skipped_at_every_level() {
+        let namespace = core::Namespace {
+            metadata: Some(meta::ObjectMeta {
+                name: s("ns"),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut raw = Vec::new();
+        // Unknown top-level fields of all four wire types.
+        raw.extend([0xc8, 0x06, 0x2a]); // 100: varint 42
+        raw.extend([0xd1, 0x06, 1, 2, 3, 4, 5, 6, 7, 8]); // 106: fixed64
+        raw.extend([0xd5, 0x06, 1, 2, 3, 4]); // 106: fixed32
+        raw.extend(namespace.encode_to_vec());
+        // metadata again with an unknown length-delimited field 99 inside.
+        raw.extend([0x0a, 0x05, 0x9a, 0x06, 0x02, b'h', b'i']);
+        assert_eq!(
+            decode(&unknown_body(Some(("v1", "Namespace")), &raw, "")),
+            Ok(json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "ns"}}))
+        );
+    }
+
+    #[test]
+    fn repeated_occurrences_merge_messages_and_keep_the_last_scalar() {
+        let first = apps::Deployment {
+            metadata: Some(meta::ObjectMeta {
+                name: s("first"),
+                labels: [("a".to_owned(), "1".to_owned())].into(),
+                ..Default::default()
+            }),
+            spec: Some(apps::DeploymentSpec {
+                replicas: Some(1),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let second = apps::Deployment {
+            metadata: Some(meta::ObjectMeta {
+                name: s("second"),
+                namespace: s("ns"),
+                labels: [
+                    ("a".to_owned(), "2".to_owned()),
+                    ("b".to_owned(), "3".to_owned()),
+                ]
+                .into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut raw = first.encode_to_vec();
+        raw.extend(second.encode_to_vec());
+        assert_eq!(
+            decode(&unknown_body(Some(("apps/v1", "Deployment")), &raw, "")),
+            Ok(json!({
+                "kind": "Deployment", "apiVersion": "apps/v1",
+                "metadata": {"name": "second", "namespace": "ns", "labels": {"a": "2", "b": "3"}},
+                "spec": {"replicas": 1}
+            }))
+        );
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct PackedOnExitCodes {
+        #[prost(string, optional, tag = "2")]
+        operator: Option<String>,
+        #[prost(int32, repeated, packed = "true", tag = "3")]
+        values: Vec<i32>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct PackedRule {
+        #[prost(message, optional, tag = "2")]
+        on_exit_codes: Option<PackedOnExitCodes>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct PackedPolicy {
+        #[prost(message, repeated, tag = "1")]
+        rules: Vec<PackedRule>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct PackedJobSpec {
+        #[prost(message, optional, tag = "11")]
+        pod_failure_policy: Option<PackedPolicy>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct PackedJob {
+        #[prost(message, optional, tag = "2")]
+        spec: Option<PackedJobSpec>,
+    }
+
+    #[test]
+    fn repeated_integers_decode_packed_and_unpacked() {
+        let packed = PackedJob {
+            spec: Some(PackedJobSpec {
+                pod_failure_policy: Some(PackedPolicy {
+                    rules: vec![PackedRule {
+                        on_exit_codes: Some(PackedOnExitCodes {
+                            operator: s("NotIn"),
+                            values: vec![0, -1, 300, i32::MAX],
+                        }),
+                    }],
+                }),
+            }),
+        };
+        let expected = json!({
+            "kind": "Job", "apiVersion": "batch/v1",
+            // `action` has no omitempty in Go, so its absence still writes "".
+            "spec": {"podFailurePolicy": {"rules": [{"action": "", "onExitCodes": {
+                "operator": "NotIn", "values": [0, -1, 300, i32::MAX]}}]}}
+        });
+        assert_eq!(
+            decode(&envelope("batch/v1", "Job", &packed)),
+            Ok(expected.clone())
+        );
+        let unpacked = batch::Job {
+            spec: Some(batch::JobSpec {
+                pod_failure_policy: Some(batch::PodFailurePolicy {
+                    rules: vec![batch::PodFailurePolicyRule {
+                        on_exit_codes: Some(batch::PodFailurePolicyOnExitCodesRequirement {
+                            operator: s("NotIn"),
+                            values: vec![0, -1, 300, i32::MAX],
+                            container_name: None,
+                        }),
+                        ..Default::default()
+                    }],
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            decode(&envelope("batch/v1", "Job", &unpacked)),
+            Ok(expected)
+        );
+    }
+
+    #[test]
+    fn metadata_times_owner_references_and_managed_fields() {
+        let metadata = meta::ObjectMeta {
+            name: s("web"),
+            uid: s("7e5a"),
+            generation: Some(2),
+            creation_timestamp: Some(meta::Time {
+                seconds: Some(1_700_000_000),
+                nanos: Some(999_999_999),
+            }),
+            deletion_timestamp: Some(meta::Time {
+                seconds: Some(-86_401),
+                nanos: Some(0),
+            }),
+            deletion_grace_period_seconds: Some(0),
+            annotations: [("note".to_owned(), "ü".to_owned())].into(),
+            owner_references: vec![meta::OwnerReference {
+                api_version: s("apps/v1"),
+                kind: s("ReplicaSet"),
+                name: s("web-abc"),
+                uid: s("1234"),
+                controller: Some(true),
+                block_owner_deletion: Some(false),
+            }],
+            finalizers: vec!["example.com/keep".to_owned()],
+            managed_fields: vec![meta::ManagedFieldsEntry {
+                manager: s("kubectl-create"),
+                operation: s("Update"),
+                api_version: s("v1"),
+                time: Some(meta::Time {
+                    seconds: Some(0),
+                    nanos: None,
+                }),
+                fields_type: s("FieldsV1"),
+                fields_v1: Some(meta::FieldsV1 {
+                    raw: Some(br#"{"f:data":{".":{},"f:k":{}}}"#.to_vec()),
+                }),
+                subresource: s(""),
+            }],
+            ..Default::default()
+        };
+        let map = core::ConfigMap {
+            metadata: Some(metadata),
+            ..Default::default()
+        };
+        assert_decodes(
+            &envelope("v1", "ConfigMap", &map),
+            json!({
+                "kind": "ConfigMap", "apiVersion": "v1",
+                "metadata": {
+                    "name": "web", "uid": "7e5a", "generation": 2,
+                    // Time keeps whole seconds only.
+                    "creationTimestamp": "2023-11-14T22:13:20Z",
+                    "deletionTimestamp": "1969-12-30T23:59:59Z",
+                    "deletionGracePeriodSeconds": 0,
+                    "annotations": {"note": "ü"},
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-abc",
+                                         "uid": "1234", "controller": true, "blockOwnerDeletion": false}],
+                    "finalizers": ["example.com/keep"],
+                    "managedFields": [{"manager": "kubectl-create", "operation": "Update",
+                                       "apiVersion": "v1", "time": "1970-01-01T00:00:00Z",
+                                       "fieldsType": "FieldsV1",
+                                       "fieldsV1": {"f:data": {".": {}, "f:k": {}}}}]
+                }
+            }),
+        );
+    }
+
+    #[test]
+    fn times_outside_years_0_to_9999_are_rejected() {
+        for seconds in [253_402_300_800_i64, -62_167_219_201, i64::MIN, i64::MAX] {
+            let map = core::ConfigMap {
+                metadata: Some(meta::ObjectMeta {
+                    creation_timestamp: Some(meta::Time {
+                        seconds: Some(seconds),
+                        nanos: None,
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            let result = decode(&envelope("v1", "ConfigMap", &map));
+            assert!(
+                matches!(result, Err(DecodeError::Malformed { .. })),
+                "{seconds}: {result:?}"
+            );
+        }
+        let last_second = core::ConfigMap {
+            metadata: Some(meta::ObjectMeta {
+                creation_timestamp: Some(meta::Time {
+                    seconds: Some(253_402_300_799),
+                    nanos: None,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            decode(&envelope("v1", "ConfigMap", &last_second))
+                .map(|v| v["metadata"]["creationTimestamp"].clone()),
+            Ok(json!("9999-12-31T23:59:59Z"))
+        );
+    }
+
+    #[test]
+    fn invalid_fields_v1_json_is_malformed() {
+        let map = core::ConfigMap {
+            metadata: Some(meta::ObjectMeta {
+                managed_fields: vec![meta::ManagedFieldsEntry {
+                    fields_v1: Some(meta::FieldsV1 {
+                        raw: Some(b"{not json".to_vec()),
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert!(matches!(
+            decode(&envelope("v1", "ConfigMap", &map)),
+            Err(DecodeError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn event_time_is_a_micro_time() {
+        let event = events::Event {
+            metadata: Some(meta::ObjectMeta {
+                name: s("web.1"),
+                ..Default::default()
+            }),
+            event_time: Some(meta::MicroTime {
+                seconds: Some(1_700_000_000),
+                nanos: Some(123_456_789),
+            }),
+            reason: s("Started"),
+            ..Default::default()
+        };
+        assert_eq!(
+            decode(&envelope("events.k8s.io/v1", "Event", &event)),
+            Ok(json!({
+                "kind": "Event", "apiVersion": "events.k8s.io/v1",
+                "metadata": {"name": "web.1"},
+                "eventTime": "2023-11-14T22:13:20.123456Z",
+                "reason": "Started"
+            }))
+        );
+    }
+
+    #[test]
+    fn raw_extensions_hold_json_or_a_nested_envelope() {
+        let json_revision = apps::ControllerRevision {
+            metadata: Some(meta::ObjectMeta {
+                name: s("web-1"),
+                ..Default::default()
+            }),
+            data: Some(RawExtension {
+                raw: Some(br#"{"spec":{"replicas":2}}"#.to_vec()),
+            }),
+            revision: Some(1),
+        };
+        assert_eq!(
+            decode(&envelope("apps/v1", "ControllerRevision", &json_revision)),
+            Ok(json!({
+                "kind": "ControllerRevision", "apiVersion": "apps/v1",
+                "metadata": {"name": "web-1"},
+                "data": {"spec": {"replicas": 2}},
+                "revision": 1
+            }))
+        );
+        let nested = apps::ControllerRevision {
+            data: Some(RawExtension {
+                raw: Some(envelope("v1", "Namespace", &core::Namespace::default())),
+            }),
+            revision: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(
+            decode(&envelope("apps/v1", "ControllerRevision", &nested)),
+            Ok(json!({
+                "kind": "ControllerRevision", "apiVersion": "apps/v1",
+                "data": {"kind": "Namespace", "apiVersion": "v1"},
+                "revision": 0
+            }))
+        );
+    }
+
+    #[test]
+    fn nesting_is_depth_limited() {
+        let mut body = envelope("v1", "Namespace", &core::Namespace::default());
+        for _ in 0..(decode::MAX_DEPTH + 5) {
+            let revision = apps::ControllerRevision {
+                data: Some(RawExtension { raw: Some(body) }),
+                ..Default::default()
+            };
+            body = envelope("apps/v1", "ControllerRevision", &revision);
+        }
+        assert_eq!(
+            decode(&body),
+            Err(DecodeError::TooDeep {
+                limit: decode::MAX_DEPTH
+            })
+        );
+    }
+
+    #[test]
+    fn supported_kinds_cover_every_kubectl_protobuf_request() {
+        for (api_version, kind) in [
+            ("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
+            ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
+            ("authentication.k8s.io/v1", "SelfSubjectReview"),
+            ("authentication.k8s.io/v1beta1", "SelfSubjectReview"),
+            ("authentication.k8s.io/v1alpha1", "SelfSubjectReview"),
+            ("authentication.k8s.io/v1", "TokenRequest"),
+            ("apps/v1", "Deployment"),
+            ("v1", "Namespace"),
+            ("v1", "ConfigMap"),
+            ("v1", "Secret"),
+            ("v1", "ServiceAccount"),
+            ("v1", "Service"),
+            ("v1", "ResourceQuota"),
+            ("rbac.authorization.k8s.io/v1", "Role"),
+            ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+            ("networking.k8s.io/v1", "Ingress"),
+            ("batch/v1", "Job"),
+            ("batch/v1", "CronJob"),
+            ("policy/v1", "PodDisruptionBudget"),
+            ("scheduling.k8s.io/v1", "PriorityClass"),
+        ] {
+            assert!(is_supported(api_version, kind), "{api_version} {kind}");
+            assert!(supported_kinds().any(|pair| pair == (api_version, kind)));
+        }
+        assert!(!is_supported("v1", "Pod"));
+    }
+}
+
+mod fuzz {
+    //! Random, truncated and corrupted bodies never panic or hang.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn valid_bodies() -> Vec<Vec<u8>> {
+        vec![
+            envelope("apps/v1", "Deployment", &kubectl_deployment()),
+            envelope("v1", "Service", &kubectl_service("NodePort", 30080, "")),
+            envelope("batch/v1", "CronJob", &batch::CronJob::default()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn random_bytes_after_the_prefix_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let mut body = MAGIC.to_vec();
+            body.extend(tail);
+            let _ = decode(&body);
+        }
+
+        #[test]
+        fn random_bodies_for_a_known_kind_never_panic(
+            kind in 0usize..4,
+            raw in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            let (api_version, kind) = [("apps/v1", "Deployment"), ("v1", "Secret"),
+                ("authorization.k8s.io/v1", "SelfSubjectAccessReview"), ("batch/v1", "Job")][kind];
+            let unknown = Unknown {
+                type_meta: Some(TypeMeta { api_version: s(api_version), kind: s(kind) }),
+                raw: Some(raw),
+                content_encoding: None,
+                content_type: None,
+            };
+            let mut body = MAGIC.to_vec();
+            body.extend(unknown.encode_to_vec());
+            let _ = decode(&body);
+        }
+
+        #[test]
+        fn truncated_and_corrupted_bodies_never_panic(
+            which in 0usize..3,
+            cut in any::<prop::sample::Index>(),
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        ) {
+            let mut body = valid_bodies().swap_remove(which);
+            for (index, byte) in flips {
+                let at = index.index(body.len());
+                body[at] = byte;
+            }
+            let _ = decode(&body);
+            let keep = cut.index(body.len());
+            body.truncate(keep);
+            let _ = decode(&body);
+        }
+    }
+
+    #[test]
+    fn every_strict_prefix_of_a_valid_body_is_an_error_or_a_smaller_object() {
+        // A prefix that ends on a field boundary of the envelope is still valid protobuf; every
+        // other prefix must be reported, never mis-decoded into a panic.
+        let body = envelope("apps/v1", "Deployment", &kubectl_deployment());
+        let mut errors = 0;
+        for keep in 0..body.len() {
+            if decode(&body[..keep]).is_err() {
+                errors += 1;
+            }
+        }
+        assert!(errors > body.len() / 2, "{errors} of {}", body.len());
+    }
+}
