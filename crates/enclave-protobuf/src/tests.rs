@@ -1749,6 +1749,21 @@ mod edge_cases {
     }
 
     #[test]
+    fn recognises_the_protobuf_content_type() {
+        assert!(is_protobuf_content_type(
+            "application/vnd.kubernetes.protobuf"
+        ));
+        assert!(is_protobuf_content_type(
+            "Application/VND.Kubernetes.Protobuf; charset=utf-8"
+        ));
+        assert!(!is_protobuf_content_type("application/json"));
+        assert!(!is_protobuf_content_type(
+            "application/vnd.kubernetes.protobuf+extra"
+        ));
+        assert!(!is_protobuf_content_type(""));
+    }
+
+    #[test]
     fn supported_kinds_cover_every_kubectl_protobuf_request() {
         for (api_version, kind) in [
             ("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
@@ -1854,5 +1869,71 @@ mod fuzz {
             }
         }
         assert!(errors > body.len() / 2, "{errors} of {}", body.len());
+    }
+}
+
+mod table {
+    //! Invariants of the generated schema table.
+
+    use std::collections::BTreeSet;
+
+    use crate::schema::{FieldType, MessageSchema};
+    use crate::schema_table::ROOT_KINDS;
+
+    /// JSON names a message contributes to its object, with inlined messages flattened.
+    fn json_names(message: &'static MessageSchema, out: &mut Vec<&'static str>) {
+        for field in message.fields {
+            match field.field_type {
+                FieldType::Inline(inner) => json_names(inner, out),
+                _ => out.push(field.json_name),
+            }
+        }
+    }
+
+    fn check(message: &'static MessageSchema, seen: &mut BTreeSet<&'static str>) {
+        if !seen.insert(message.name) {
+            return;
+        }
+        let numbers: Vec<u32> = message.fields.iter().map(|f| f.number).collect();
+        assert!(
+            numbers.windows(2).all(|w| w[0] < w[1]),
+            "{}: field numbers not strictly increasing",
+            message.name
+        );
+        assert!(numbers.iter().all(|n| *n > 0), "{}", message.name);
+        let mut names = Vec::new();
+        json_names(message, &mut names);
+        let unique: BTreeSet<_> = names.iter().collect();
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "{}: duplicate JSON names",
+            message.name
+        );
+        for name in names {
+            assert!(
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{}: bad JSON name {name:?}",
+                message.name
+            );
+        }
+        for field in message.fields {
+            let mut field_type = &field.field_type;
+            if let FieldType::Map(value) = field_type {
+                field_type = value;
+            }
+            if let FieldType::Message(inner) | FieldType::Inline(inner) = field_type {
+                check(inner, seen);
+            }
+        }
+    }
+
+    #[test]
+    fn every_reachable_message_is_well_formed() {
+        let mut seen = BTreeSet::new();
+        for (_, _, message) in ROOT_KINDS {
+            check(message, &mut seen);
+        }
+        assert!(seen.len() > 200, "only {} messages reachable", seen.len());
     }
 }
