@@ -80,6 +80,16 @@ pub fn decode(body: &[u8]) -> Result<Value, DecodeError> {
     decode_envelope(body, 0)
 }
 
+/// Whether a `Content-Type` header value names the Kubernetes protobuf media type (parameters
+/// and letter case are ignored).
+pub fn is_protobuf_content_type(content_type: &str) -> bool {
+    content_type.split(';').next().is_some_and(|media_type| {
+        media_type
+            .trim()
+            .eq_ignore_ascii_case(PROTOBUF_CONTENT_TYPE)
+    })
+}
+
 /// Whether `decode` has a schema for this `apiVersion` and `kind`.
 pub fn is_supported(api_version: &str, kind: &str) -> bool {
     find_kind(api_version, kind).is_some()

@@ -1418,7 +1418,7 @@ pub(crate) static CORE_V1_LOCAL_OBJECT_REFERENCE: MessageSchema = MessageSchema 
         number: 1,
         json_name: "name",
         field_type: FieldType::String,
-        presence: Presence::Required,
+        presence: Presence::OmitEmpty,
     }],
 };
 
@@ -5021,7 +5021,7 @@ pub(crate) static NETWORKING_V1_HTTP_INGRESS_PATH: MessageSchema = MessageSchema
             number: 3,
             json_name: "pathType",
             field_type: FieldType::String,
-            presence: Presence::Required,
+            presence: Presence::Pointer,
         },
     ],
 };

@@ -119,10 +119,14 @@ CronJobSpec.successfulJobsHistoryLimit CronJobSpec.failedJobsHistoryLimit
 PodDisruptionBudgetSpec.unhealthyPodEvictionPolicy
 PriorityClass.preemptionPolicy
 ResourceQuotaSpec.scopeSelector PodCertificateProjection.maxExpirationSeconds
+HTTPIngressPath.pathType
 """.split())
 
 
 POINTER_LOWER = {p.lower() for p in POINTER_FIELDS}
+
+# Fields OpenAPI calls required whose Go tag still has omitempty.
+OMITEMPTY_FIELDS = {"localobjectreference.name"}
 
 
 def snake_to_camel(s):
@@ -298,10 +302,12 @@ def main():
                       "int32": "FieldType::Int32", "int64": "FieldType::Int64", "double": "FieldType::Double"}[kind]
             if f["repeated"] or kind.startswith("btree_map"):
                 presence = "Presence::Repeated"
-            elif rust in oa["required"]:
-                presence = "Presence::Required"
             elif f"{msg['name']}.{json}".lower() in POINTER_LOWER:
                 presence = "Presence::Pointer"
+            elif f"{msg['name']}.{json}".lower() in OMITEMPTY_FIELDS:
+                presence = "Presence::OmitEmpty"
+            elif rust in oa["required"]:
+                presence = "Presence::Required"
             else:
                 presence = "Presence::OmitEmpty"
             out.append(f'        FieldSchema {{ number: {f["tag"]}, json_name: "{json}", field_type: {ty}, presence: {presence} }},\n')
