@@ -5,6 +5,7 @@
 
 pub mod defaults;
 pub mod openapi;
+pub mod patch_schema;
 pub mod registry;
 pub mod selector;
 pub mod status;

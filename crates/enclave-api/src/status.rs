@@ -156,9 +156,9 @@ pub enum ApiError {
     /// 413.
     #[error("{0}")]
     RequestEntityTooLarge(String),
-    /// 422 without causes, e.g. a namespace being terminated.
+    /// 422 without field causes, e.g. a JSON patch whose `test` fails.
     #[error("{message}")]
-    Forbidden422 { message: String },
+    Unprocessable { message: String },
     /// 429.
     #[error("{0}")]
     TooManyRequests(String),
@@ -229,7 +229,7 @@ impl ApiError {
         match self {
             Self::NotFound { .. } | Self::PathNotFound => 404,
             Self::AlreadyExists { .. } | Self::Conflict { .. } | Self::ApplyConflict { .. } => 409,
-            Self::Invalid { .. } | Self::Forbidden422 { .. } => 422,
+            Self::Invalid { .. } | Self::Unprocessable { .. } => 422,
             Self::BadRequest(_) => 400,
             Self::Unauthorized => 401,
             Self::Forbidden { .. } => 403,
@@ -252,7 +252,8 @@ impl ApiError {
             Self::AlreadyExists { .. } => "AlreadyExists",
             Self::Conflict { .. } | Self::ApplyConflict { .. } => "Conflict",
             Self::Invalid { .. } => "Invalid",
-            Self::Forbidden422 { .. } | Self::Forbidden { .. } => "Forbidden",
+            Self::Forbidden { .. } => "Forbidden",
+            Self::Unprocessable { .. } => "Invalid",
             Self::BadRequest(_) => "BadRequest",
             Self::Unauthorized => "Unauthorized",
             Self::MethodNotAllowed => "MethodNotAllowed",
