@@ -283,27 +283,47 @@ fn explain_describes_our_kinds() {
 #[test]
 fn get_watch_prints_changes() {
     let e = Enclave::start();
+    ok(&e.kubectl(&["create", "configmap", "before", "--from-literal=a=1"]));
     let mut watcher = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(e.admin_kubeconfig())
         .args(["get", "configmaps", "-w"])
         .env("HOME", e.home.path())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the watch is established: the initial list is printed first.
-    std::thread::sleep(Duration::from_millis(1500));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = watcher.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |prefix: &str| -> Vec<String> {
+        let mut seen = Vec::new();
+        while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
+            let found = line.starts_with(prefix);
+            seen.push(line);
+            if found {
+                return seen;
+            }
+        }
+        panic!("no line starting with {prefix:?} in {seen:?}");
+    };
+    // The initial list is printed once the watch is set up.
+    let head = wait_for("before ");
+    assert_eq!(table(&head[0])[0], ["NAME", "DATA", "AGE"]);
     ok(&e.kubectl(&["create", "configmap", "watched", "--from-literal=a=1"]));
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for("watched ");
     let _ = watcher.kill();
-    let out = watcher.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.lines().any(|l| l.starts_with("watched ")),
-        "watch output: {text}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let _ = watcher.wait();
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The official Python `kubernetes` client lists and watches pods.
 
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::harness::Enclave;
 
@@ -14,7 +14,7 @@ fn python_client_lists_and_watches_pods() {
     };
     run("first");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/python_client.py");
-    let child = Command::new("python3")
+    let mut child = Command::new("python3")
         .arg(script)
         .arg(e.admin_kubeconfig())
         .arg("default")
@@ -22,15 +22,20 @@ fn python_client_lists_and_watches_pods() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("python3");
-    std::thread::sleep(Duration::from_secs(2));
+    // Create the second pod only once the client has listed, so that it must come by watch.
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first_line = String::new();
+    stdout.read_line(&mut first_line).expect("python output");
     run("second");
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python client failed: {text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("python output");
+    let status = child.wait().expect("python exits");
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    let text = format!("{first_line}{rest}");
+    assert!(status.success(), "python client failed: {text}\n{stderr}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "LIST 1 first", "{text}");
     assert!(lines.contains(&"EVENT ADDED first"), "{text}");

@@ -1,0 +1,609 @@
+//! `enclave-bench`: measures the embedded store's durable write rate against etcd, and the API
+//! server's create/get/list/watch throughput and latency, in one run on this machine.
+//!
+//! Only loopback is used; every loop is bounded by a count; every process started is killed
+//! when its guard is dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use clap::Parser;
+use enclave_store::Store;
+use enclave_store::embedded::EmbeddedStore;
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+#[derive(Debug, Parser)]
+#[command(about = "Benchmarks of Enclave's API server and store")]
+struct Args {
+    /// The enclave binary to benchmark (a release build).
+    #[arg(long, default_value = "target/release/enclave")]
+    enclave_bin: PathBuf,
+    /// The etcd binary to compare the store with; skipped when missing.
+    #[arg(long, default_value = "etcd")]
+    etcd_bin: String,
+    /// Where to write the results as JSON.
+    #[arg(long, default_value = "target/bench-results.json")]
+    json: PathBuf,
+    /// Writes per concurrency level in the store benchmark.
+    #[arg(long, default_value_t = 4000)]
+    store_writes: usize,
+    /// Requests per concurrency level in the API benchmark.
+    #[arg(long, default_value_t = 4000)]
+    requests: usize,
+    /// Pods in the big LIST.
+    #[arg(long, default_value_t = 10_000)]
+    list_pods: usize,
+}
+
+/// Throughput and latency of one phase.
+#[derive(Debug, Clone)]
+struct Figure {
+    name: String,
+    clients: usize,
+    ops: usize,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Figure {
+    fn new(name: &str, clients: usize, wall: Duration, mut latencies: Vec<Duration>) -> Self {
+        latencies.sort();
+        let pct = |p: f64| {
+            latencies
+                .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(0.0)
+        };
+        Figure {
+            name: name.into(),
+            clients,
+            ops: latencies.len(),
+            per_second: latencies.len() as f64 / wall.as_secs_f64(),
+            p50_ms: pct(0.50),
+            p99_ms: pct(0.99),
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({"name": self.name, "clients": self.clients, "ops": self.ops,
+            "per_second": self.per_second, "p50_ms": self.p50_ms, "p99_ms": self.p99_ms})
+    }
+}
+
+/// Kills a child process when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Runs `total` operations split over `clients` tasks; returns each operation's latency.
+async fn run_concurrent<F, Fut>(
+    clients: usize,
+    total: usize,
+    op: F,
+) -> Result<(Duration, Vec<Duration>)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send,
+{
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let per_client = total.div_ceil(clients);
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let op = op.clone();
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(per_client);
+                for i in 0..per_client {
+                    let t = Instant::now();
+                    op(c * per_client + i).await?;
+                    lat.push(t.elapsed());
+                }
+                anyhow::Ok(lat)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(total);
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok((started.elapsed(), all))
+}
+
+// === store vs etcd ===
+
+async fn bench_store(args: &Args, out: &mut Vec<Figure>) -> Result<()> {
+    let value = Bytes::from(vec![b'x'; 256]);
+    for clients in [1, 16, 64] {
+        let dir = tempfile::tempdir()?;
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::open(&dir.path().join("b.redb"))?);
+        let (s, v) = (store.clone(), value.clone());
+        let (wall, lat) = run_concurrent(clients, args.store_writes, move |i| {
+            let (s, v) = (s.clone(), v.clone());
+            async move {
+                s.create(&format!("/bench/{i:08}"), v).await?;
+                Ok(())
+            }
+        })
+        .await?;
+        out.push(Figure::new(
+            "store: embedded durable create",
+            clients,
+            wall,
+            lat,
+        ));
+        store.close().await?;
+    }
+    let Some(etcd) = start_etcd(&args.etcd_bin)? else {
+        eprintln!(
+            "etcd not found ({}): skipping the etcd baseline",
+            args.etcd_bin
+        );
+        return Ok(());
+    };
+    let client = reqwest::Client::new();
+    for clients in [1, 16, 64] {
+        let (c, url) = (client.clone(), etcd.url.clone());
+        let value = STANDARD.encode([b'x'; 256]);
+        let (wall, lat) = run_concurrent(clients, args.store_writes, move |i| {
+            let (c, url, value) = (c.clone(), url.clone(), value.clone());
+            async move {
+                let key = STANDARD.encode(format!("/bench/{clients}/{i:08}"));
+                let r = c
+                    .post(format!("{url}/v3/kv/put"))
+                    .json(&json!({"key": key, "value": value}))
+                    .send()
+                    .await?;
+                if !r.status().is_success() {
+                    bail!("etcd put failed: {}", r.status());
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        out.push(Figure::new(
+            "store: etcd 3.4 durable put (HTTP gateway)",
+            clients,
+            wall,
+            lat,
+        ));
+    }
+    drop(etcd);
+    Ok(())
+}
+
+struct Etcd {
+    url: String,
+    _guard: Guard,
+    _dir: tempfile::TempDir,
+}
+
+fn start_etcd(bin: &str) -> Result<Option<Etcd>> {
+    if Command::new(bin).arg("--version").output().is_err() {
+        return Ok(None);
+    }
+    let dir = tempfile::tempdir()?;
+    let (client, peer) = (free_port()?, free_port()?);
+    let url = format!("http://127.0.0.1:{client}");
+    let child = Command::new(bin)
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args([
+            "--listen-client-urls",
+            &url,
+            "--advertise-client-urls",
+            &url,
+        ])
+        .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
+        .args([
+            "--initial-advertise-peer-urls",
+            &format!("http://127.0.0.1:{peer}"),
+        ])
+        .args([
+            "--initial-cluster",
+            &format!("default=http://127.0.0.1:{peer}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting etcd")?;
+    let guard = Guard(child);
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", client)).is_ok() {
+            return Ok(Some(Etcd {
+                url,
+                _guard: guard,
+                _dir: dir,
+            }));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("etcd did not start")
+}
+
+// === API server ===
+
+struct Enclave {
+    url: String,
+    client: reqwest::Client,
+    pid: u32,
+    _guard: Guard,
+    _dir: tempfile::TempDir,
+}
+
+fn client_from_kubeconfig(path: &Path) -> Result<reqwest::Client> {
+    let config: Value = serde_saphyr::from_str(&std::fs::read_to_string(path)?)?;
+    let field = |ptr: &str| -> Result<Vec<u8>> {
+        let b64 = config
+            .pointer(ptr)
+            .and_then(Value::as_str)
+            .context("kubeconfig field")?;
+        Ok(STANDARD.decode(b64)?)
+    };
+    let mut identity = field("/users/0/user/client-certificate-data")?;
+    identity.extend(field("/users/0/user/client-key-data")?);
+    Ok(reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&field(
+            "/clusters/0/cluster/certificate-authority-data",
+        )?)?)
+        .identity(reqwest::Identity::from_pem(&identity)?)
+        .pool_max_idle_per_host(256)
+        .build()?)
+}
+
+fn start_enclave(bin: &Path) -> Result<Enclave> {
+    let dir = tempfile::tempdir()?;
+    let port = free_port()?;
+    let mut child = Command::new(bin)
+        .arg("up")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--api-listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let pid = child.id();
+    let guard = Guard(child);
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(l)) if l.trim() == "enclave is ready" => break,
+            Some(Ok(_)) => {}
+            _ => bail!("enclave did not become ready"),
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let client = client_from_kubeconfig(&dir.path().join("admin.kubeconfig"))?;
+    Ok(Enclave {
+        url: format!("https://127.0.0.1:{port}"),
+        client,
+        pid,
+        _guard: guard,
+        _dir: dir,
+    })
+}
+
+fn memory_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn pod(name: &str) -> Value {
+    json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":name,"labels":{"app":"bench","tier":"web"},
+        "annotations":{"example.com/owner":"team-a","example.com/description":"a benchmark pod with a realistic size"}},
+        "spec":{"containers":[{"name":"web","image":"projects.registry.vmware.com/tanzu_ese_poc/hackazon:1.0",
+            "ports":[{"containerPort":80,"protocol":"TCP"}],
+            "env":[{"name":"MODE","value":"production"},{"name":"LOG_LEVEL","value":"info"}],
+            "resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},
+            "readinessProbe":{"httpGet":{"path":"/healthz","port":80},"periodSeconds":5}}],
+            "nodeName":"esxi-1"}})
+}
+
+async fn create_namespace(e: &Enclave, name: &str) -> Result<()> {
+    let r = e
+        .client
+        .post(format!("{}/api/v1/namespaces", e.url))
+        .json(&json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":name}}))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("creating namespace {name}: {}", r.status());
+    }
+    Ok(())
+}
+
+async fn bench_api(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>) -> Result<()> {
+    let e = start_enclave(&args.enclave_bin)?;
+    for clients in [1, 10, 100] {
+        let ns = format!("bench-{clients}");
+        create_namespace(&e, &ns).await?;
+        let base = format!("{}/api/v1/namespaces/{ns}/configmaps", e.url);
+        let (c, b) = (e.client.clone(), base.clone());
+        let (wall, lat) = run_concurrent(clients, args.requests, move |i| {
+            let (c, b) = (c.clone(), b.clone());
+            async move {
+                let body = json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":format!("cm-{i}")},"data":{"k":"v"}});
+                let r = c.post(&b).json(&body).send().await?;
+                if r.status().as_u16() != 201 {
+                    bail!("create: {}", r.status());
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        out.push(Figure::new("api: create ConfigMap", clients, wall, lat));
+        let (c, b) = (e.client.clone(), base.clone());
+        let n = args.requests;
+        let (wall, lat) = run_concurrent(clients, args.requests, move |i| {
+            let (c, b) = (c.clone(), b.clone());
+            async move {
+                let r = c.get(format!("{b}/cm-{}", i % n)).send().await?;
+                if !r.status().is_success() {
+                    bail!("get: {}", r.status());
+                }
+                r.bytes().await?;
+                Ok(())
+            }
+        })
+        .await?;
+        out.push(Figure::new("api: get ConfigMap", clients, wall, lat));
+    }
+    // LIST of a namespace holding 100 objects.
+    create_namespace(&e, "bench-list").await?;
+    for i in 0..100 {
+        e.client
+            .post(format!("{}/api/v1/namespaces/bench-list/pods", e.url))
+            .json(&pod(&format!("p-{i}")))
+            .send()
+            .await?;
+    }
+    for clients in [1, 10, 100] {
+        let (c, url) = (
+            e.client.clone(),
+            format!("{}/api/v1/namespaces/bench-list/pods", e.url),
+        );
+        let (wall, lat) = run_concurrent(clients, args.requests / 4, move |_| {
+            let (c, url) = (c.clone(), url.clone());
+            async move {
+                let r = c.get(&url).send().await?;
+                if !r.status().is_success() {
+                    bail!("list: {}", r.status());
+                }
+                r.bytes().await?;
+                Ok(())
+            }
+        })
+        .await?;
+        out.push(Figure::new("api: list 100 pods", clients, wall, lat));
+    }
+    bench_watch(&e, args, out).await?;
+    bench_big_list(&e, args, out, notes).await?;
+    Ok(())
+}
+
+/// Watch delivery: K watchers on a namespace; latency from a create's acknowledgment to the
+/// event's arrival at each watcher.
+async fn bench_watch(e: &Enclave, args: &Args, out: &mut Vec<Figure>) -> Result<()> {
+    for watchers in [1, 10, 100] {
+        let ns = format!("watch-{watchers}");
+        create_namespace(e, &ns).await?;
+        let events = args.requests / 10;
+        let acked: Arc<std::sync::Mutex<Vec<Option<Instant>>>> =
+            Arc::new(std::sync::Mutex::new(vec![None; events]));
+        let mut tasks = Vec::new();
+        for _ in 0..watchers {
+            let url = format!(
+                "{}/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion=1&timeoutSeconds=120",
+                e.url
+            );
+            let (c, acked) = (e.client.clone(), acked.clone());
+            let resp = c.get(&url).send().await?;
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut stream = resp.bytes_stream();
+                let mut buf = Vec::new();
+                while lat.len() < events {
+                    let Some(chunk) = stream.next().await else {
+                        break;
+                    };
+                    buf.extend_from_slice(&chunk?);
+                    while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
+                        let line: Vec<u8> = buf.drain(..=pos).collect();
+                        let v: Value = serde_json::from_slice(&line)?;
+                        let name = v
+                            .pointer("/object/metadata/name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
+                        if let Some(i) = name
+                            .strip_prefix("w-")
+                            .and_then(|n| n.parse::<usize>().ok())
+                            && let Some(Some(t)) = acked
+                                .lock()
+                                .map_err(|_| anyhow::anyhow!("lock"))?
+                                .get(i)
+                                .copied()
+                        {
+                            lat.push(t.elapsed());
+                        }
+                    }
+                }
+                anyhow::Ok(lat)
+            }));
+        }
+        let started = Instant::now();
+        for i in 0..events {
+            let body =
+                json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":format!("w-{i}")}});
+            // The acknowledgment time is recorded before the response is read, so the
+            // latency measured is an upper bound on delivery after the write committed.
+            let sent = Instant::now();
+            e.client
+                .post(format!("{}/api/v1/namespaces/{ns}/configmaps", e.url))
+                .json(&body)
+                .send()
+                .await?;
+            if let Ok(mut a) = acked.lock() {
+                a[i] = Some(sent);
+            }
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(tokio::time::timeout(Duration::from_secs(60), t).await???);
+        }
+        out.push(Figure::new(
+            "api: watch event delivery",
+            watchers,
+            started.elapsed(),
+            all,
+        ));
+    }
+    Ok(())
+}
+
+async fn bench_big_list(
+    e: &Enclave,
+    args: &Args,
+    out: &mut Vec<Figure>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    create_namespace(e, "big").await?;
+    let mut created = 0;
+    for (target, label) in [(args.list_pods / 10, "small"), (args.list_pods, "large")] {
+        let (c, url) = (
+            e.client.clone(),
+            format!("{}/api/v1/namespaces/big/pods", e.url),
+        );
+        let start = created;
+        run_concurrent(32, target - created, move |i| {
+            let (c, url) = (c.clone(), url.clone());
+            async move {
+                let r = c
+                    .post(&url)
+                    .json(&pod(&format!("pod-{:06}", start + i)))
+                    .send()
+                    .await?;
+                if r.status().as_u16() != 201 {
+                    bail!("create pod: {}", r.status());
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        created = target;
+        let rss_before = memory_kib(e.pid, "VmRSS:");
+        for (accept, name) in [
+            ("application/json", "api: LIST pods (JSON)"),
+            (
+                "application/json;as=Table;v=v1;g=meta.k8s.io",
+                "api: LIST pods (Table)",
+            ),
+        ] {
+            let t = Instant::now();
+            let r = e
+                .client
+                .get(format!("{}/api/v1/namespaces/big/pods", e.url))
+                .header("accept", accept)
+                .send()
+                .await?;
+            let mut bytes = 0usize;
+            let mut stream = r.bytes_stream();
+            while let Some(chunk) = stream.next().await {
+                bytes += chunk?.len();
+            }
+            let wall = t.elapsed();
+            out.push(Figure::new(
+                &format!("{name}, {target} pods"),
+                1,
+                wall,
+                vec![wall],
+            ));
+            notes.push(format!(
+                "{name} of {target} pods: {bytes} bytes in {:.0} ms",
+                wall.as_secs_f64() * 1000.0
+            ));
+        }
+        let rss_after = memory_kib(e.pid, "VmRSS:");
+        notes.push(format!(
+            "server RSS around the {label} LISTs ({target} pods): {} KiB before, {} KiB after, peak so far {} KiB",
+            rss_before,
+            rss_after,
+            memory_kib(e.pid, "VmHWM:")
+        ));
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let mut figures = Vec::new();
+    let mut notes = Vec::new();
+    bench_store(&args, &mut figures).await?;
+    bench_api(&args, &mut figures, &mut notes).await?;
+    println!("| benchmark | clients | ops | ops/s | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for f in &figures {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} |",
+            f.name, f.clients, f.ops, f.per_second, f.p50_ms, f.p99_ms
+        );
+    }
+    let rate = |name: &str, clients: usize| {
+        figures
+            .iter()
+            .find(|f| f.name.starts_with(name) && f.clients == clients)
+            .map(|f| f.per_second)
+    };
+    for clients in [1, 16, 64] {
+        if let (Some(ours), Some(etcd)) = (
+            rate("store: embedded", clients),
+            rate("store: etcd", clients),
+        ) {
+            let line = format!(
+                "store writes/s, {clients} writers: embedded/etcd = {:.2}",
+                ours / etcd
+            );
+            println!("{line}");
+            notes.push(line);
+        }
+    }
+    for n in &notes {
+        println!("{n}");
+    }
+    let report =
+        json!({"figures": figures.iter().map(Figure::json).collect::<Vec<_>>(), "notes": notes});
+    std::fs::write(&args.json, serde_json::to_vec_pretty(&report)?)?;
+    println!("results: {}", args.json.display());
+    Ok(())
+}
