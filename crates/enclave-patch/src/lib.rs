@@ -2,8 +2,10 @@
 //! merge patch, managed fields and server-side apply, generic over a [`Schema`].
 
 mod error;
+mod fieldset;
 
 mod json;
+mod managed;
 
 mod schema;
 mod strategic;
@@ -12,7 +14,11 @@ mod testing;
 
 pub use error::{ApplyError, Conflict, PatchError};
 
+pub use fieldset::{FieldSet, field_set};
 pub use json::{json_patch, merge_patch};
+pub use managed::{
+    ManagedFieldsEntry, read_managed_fields, update_managed_fields, write_managed_fields,
+};
 pub use schema::{EmptySchema, FieldSchema, LiteralSchema, Schema};
 pub use strategic::strategic_merge_patch;
 

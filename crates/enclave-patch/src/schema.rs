@@ -59,6 +59,15 @@ impl FieldSchema {
 pub trait Schema {
     /// Metadata of `field` in the type named `type_name`.
     fn field(&self, type_name: &str, field: &str) -> Option<FieldSchema>;
+
+    /// Default value of `field` in `type_name`, if the schema declares one.
+    ///
+    /// Server-side apply uses it for list-map key fields an item omits (a container port
+    /// without `protocol` is keyed with `"protocol":"TCP"`, as the stored, defaulted object is).
+    fn field_default(&self, type_name: &str, field: &str) -> Option<serde_json::Value> {
+        let _ = (type_name, field);
+        None
+    }
 }
 
 /// A schema that knows nothing: every value is plain JSON.
@@ -75,6 +84,7 @@ impl Schema for EmptySchema {
 #[derive(Clone, Debug, Default)]
 pub struct LiteralSchema {
     fields: HashMap<(String, String), FieldSchema>,
+    defaults: HashMap<(String, String), serde_json::Value>,
 }
 
 impl LiteralSchema {
@@ -87,6 +97,13 @@ impl LiteralSchema {
     pub fn with_field(mut self, type_name: &str, field: &str, schema: FieldSchema) -> Self {
         self.fields
             .insert((type_name.to_owned(), field.to_owned()), schema);
+        self
+    }
+
+    /// Declares the default value of `field` in `type_name`.
+    pub fn with_default(mut self, type_name: &str, field: &str, value: serde_json::Value) -> Self {
+        self.defaults
+            .insert((type_name.to_owned(), field.to_owned()), value);
         self
     }
 
@@ -203,6 +220,12 @@ impl LiteralSchema {
 impl Schema for LiteralSchema {
     fn field(&self, type_name: &str, field: &str) -> Option<FieldSchema> {
         self.fields
+            .get(&(type_name.to_owned(), field.to_owned()))
+            .cloned()
+    }
+
+    fn field_default(&self, type_name: &str, field: &str) -> Option<serde_json::Value> {
+        self.defaults
             .get(&(type_name.to_owned(), field.to_owned()))
             .cloned()
     }

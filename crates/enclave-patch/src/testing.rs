@@ -184,7 +184,8 @@ pub(crate) fn kube_schema() -> LiteralSchema {
         schema,
         PORT,
         &["containerPort", "protocol", "name", "hostPort"],
-    );
+    )
+    .with_default(PORT, "protocol", serde_json::json!("TCP"));
     schema = scalars(schema, ENV, &["name", "value"]);
     schema = scalars(schema, MOUNT, &["name", "mountPath", "readOnly"]);
     schema = scalars(schema, VOLUME, &["name"])
