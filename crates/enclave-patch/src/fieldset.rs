@@ -50,7 +50,7 @@ impl PathElement {
 
     /// The element as kube-apiserver prints it in conflicts: `.name`, `[name="web"]`,
     /// `[="a"]`, `[0]`.
-    fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self {
             PathElement::Field(name) => format!(".{name}"),
             PathElement::Key(key) => {

@@ -1,6 +1,7 @@
 //! Patches of Kubernetes objects over `serde_json::Value`: JSON patch, merge patch, strategic
 //! merge patch, managed fields and server-side apply, generic over a [`Schema`].
 
+mod apply;
 mod error;
 mod fieldset;
 
@@ -12,6 +13,7 @@ mod strategic;
 #[cfg(test)]
 mod testing;
 
+pub use apply::{ApplyOutcome, apply};
 pub use error::{ApplyError, Conflict, PatchError};
 
 pub use fieldset::{FieldSet, field_set};
