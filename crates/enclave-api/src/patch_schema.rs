@@ -73,13 +73,25 @@ impl PatchSchema {
             }
             let (gv, go_type, field, field_type, strategy, key) =
                 (cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]);
+            let col = |i: usize| cols.get(i).copied().unwrap_or("");
             let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+            let is_map = field_type.starts_with("map[");
             fields.insert(
                 (format!("{gv}/{go_type}"), field.to_string()),
                 FieldSchema {
                     type_name: Some(qualify(gv, field_type)),
+                    is_list: field_type.starts_with("[]") && field_type != "[]byte",
+                    is_map,
                     patch_strategy: nonempty(strategy),
                     patch_merge_key: nonempty(key),
+                    list_type: nonempty(col(6)),
+                    list_map_keys: col(7)
+                        .split(',')
+                        .filter(|k| !k.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    // A struct marked atomic is replaced whole, like an atomic map.
+                    map_type: nonempty(col(8)).or_else(|| nonempty(col(9))),
                 },
             );
         }

@@ -9,9 +9,12 @@ use serde_json::Value;
 use crate::negotiate::{self, BodyType};
 
 fn patch_error(e: PatchError) -> ApiError {
-    match e {
-        PatchError::Malformed(m) => ApiError::BadRequest(m),
-        PatchError::CannotApply(m) => ApiError::Unprocessable { message: m },
+    if e.http_status() == 422 {
+        ApiError::Unprocessable {
+            message: e.to_string(),
+        }
+    } else {
+        ApiError::BadRequest(e.to_string())
     }
 }
 
@@ -28,7 +31,7 @@ pub fn apply_patch(
     };
     match kind {
         BodyType::JsonPatch => enclave_patch::json_patch(current, patch).map_err(patch_error),
-        BodyType::MergePatch => enclave_patch::merge_patch(current, &parse()?).map_err(patch_error),
+        BodyType::MergePatch => Ok(enclave_patch::merge_patch(current, &parse()?)),
         BodyType::StrategicMergePatch => enclave_patch::strategic_merge_patch(
             current,
             &parse()?,
