@@ -134,6 +134,18 @@ impl Schema for PatchSchema {
             ..FieldSchema::default()
         })
     }
+
+    /// Defaults of list-map key fields, so that an applied item without them matches the
+    /// stored, defaulted item.
+    fn field_default(&self, type_name: &str, field: &str) -> Option<serde_json::Value> {
+        match (type_name, field) {
+            (
+                "core/v1/ContainerPort" | "core/v1/ServicePort" | "core/v1/EndpointPort",
+                "protocol",
+            ) => Some(serde_json::Value::String("TCP".into())),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

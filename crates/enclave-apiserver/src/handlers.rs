@@ -122,6 +122,15 @@ impl Ctx {
             .and_then(|v| v.to_str().ok())
     }
 
+    fn manager(&self) -> String {
+        patching::field_manager(
+            self.params.get("fieldManager"),
+            self.headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        )
+    }
+
     pub(crate) fn not_found(&self) -> ApiError {
         not_found(self.resource, &self.info.name)
     }
@@ -400,7 +409,9 @@ pub(crate) async fn create_object(
     reset_status_on_create(resource, &mut obj);
     admission::default(resource, &mut obj);
     admission::validate(resource, &obj, None)?;
-    meta::prepare_create(&mut obj, &meta::now_rfc3339());
+    let now = meta::now_rfc3339();
+    meta::prepare_create(&mut obj, &now);
+    patching::track_fields(resource, None, &mut obj, &ctx.manager(), None, &now);
     let key = resource.key(ctx.namespace(), &name);
     if dry_run {
         // A dry run reports AlreadyExists as the real create would.
@@ -577,9 +588,28 @@ async fn write_update(
     }
     admission::validate(resource, &new, Some(old))?;
     meta::set_resource_version(&mut new, kv.mod_revision);
-    if &new == old {
-        return Ok(new);
+    let mut unchanged = new.clone();
+    if let (Some(m), Some(old_fields)) = (
+        meta::metadata_mut(&mut unchanged),
+        old.pointer("/metadata/managedFields"),
+    ) {
+        m.insert("managedFields".into(), old_fields.clone());
     }
+    if &unchanged == old || &new == old {
+        return Ok(old.clone());
+    }
+    let subresource = match part {
+        Update::Status => Some("status"),
+        _ => None,
+    };
+    patching::track_fields(
+        resource,
+        Some(old),
+        &mut new,
+        &ctx.manager(),
+        subresource,
+        &meta::now_rfc3339(),
+    );
     if dry_run {
         return Ok(new);
     }
@@ -654,6 +684,14 @@ async fn patch(ctx: &Ctx, body: &[u8], part: Update) -> Result<Response, ApiErro
                 {
                     m.insert("name".into(), json!(ctx.info.name));
                 }
+                let obj = patching::server_side_apply(
+                    ctx.resource,
+                    None,
+                    &obj,
+                    &ctx.manager(),
+                    ctx.params.flag("force"),
+                    &meta::now_rfc3339(),
+                )?;
                 let (created, warnings) = create_object(ctx, obj, validation, dry_run).await?;
                 let mut resp = respond_object(ctx, StatusCode::CREATED, &created, repr);
                 response::add_warnings(&mut resp, &warnings);
@@ -665,8 +703,24 @@ async fn patch(ctx: &Ctx, body: &[u8], part: Update) -> Result<Response, ApiErro
     }
     let mut warnings = Vec::new();
     let precondition = patch_precondition(body, kind)?;
+    let applied = if kind == BodyType::ApplyPatch {
+        Some(negotiate::decode_yaml(body)?)
+    } else {
+        None
+    };
+    let (manager, force) = (ctx.manager(), ctx.params.flag("force"));
     let updated = guaranteed_update(ctx, None, dry_run, part, |old| {
-        let patched = patching::apply_patch(ctx.resource, old, body, kind)?;
+        let patched = match &applied {
+            Some(config) => patching::server_side_apply(
+                ctx.resource,
+                Some(old),
+                config,
+                &manager,
+                force,
+                &meta::now_rfc3339(),
+            )?,
+            None => patching::apply_patch(ctx.resource, old, body, kind)?,
+        };
         if let Some(rv) = precondition
             && meta::resource_version_of(old)? != Some(rv)
         {

@@ -368,3 +368,61 @@ fn restart_restores_every_object() {
     assert_eq!(b, a);
     assert!(e.stop(), "enclave exits cleanly on SIGTERM");
 }
+
+#[test]
+fn server_side_apply_tracks_managers_and_reports_conflicts() {
+    let e = Enclave::start();
+    let out = e.kubectl_stdin(&["apply", "--server-side", "-f", "-"], DEPLOYMENT);
+    assert_eq!(
+        ok(&out).trim(),
+        "deployment.apps/hackazon-shop serverside-applied"
+    );
+    let out = e.kubectl_stdin(&["apply", "--server-side", "-f", "-"], DEPLOYMENT);
+    assert_eq!(
+        ok(&out).trim(),
+        "deployment.apps/hackazon-shop serverside-applied"
+    );
+    let out = e.kubectl(&[
+        "get",
+        "deploy",
+        "hackazon-shop",
+        "-o",
+        "jsonpath={.metadata.managedFields[0].manager} {.metadata.managedFields[0].operation} {.spec.template.spec.containers[0].ports[*].containerPort}",
+    ]);
+    assert_eq!(ok(&out), "kubectl Apply 80");
+    ok(&e.kubectl(&["scale", "deploy", "hackazon-shop", "--replicas=3"]));
+    let other = DEPLOYMENT.replace("replicas: 2", "replicas: 4");
+    let out = e.kubectl_stdin(
+        &[
+            "apply",
+            "--server-side",
+            "--field-manager=team-b",
+            "-f",
+            "-",
+        ],
+        &other,
+    );
+    assert!(!out.ok);
+    assert!(out.stderr.contains("Apply failed with"), "{}", out.stderr);
+    assert!(out.stderr.contains(".spec.replicas"), "{}", out.stderr);
+    let out = e.kubectl_stdin(
+        &[
+            "apply",
+            "--server-side",
+            "--field-manager=team-b",
+            "--force-conflicts",
+            "-f",
+            "-",
+        ],
+        &other,
+    );
+    ok(&out);
+    let out = e.kubectl(&[
+        "get",
+        "deploy",
+        "hackazon-shop",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ]);
+    assert_eq!(ok(&out), "4");
+}
