@@ -6,7 +6,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::SelectorError;
-use super::names::go_quote;
+use crate::go_fmt::go_quote;
 
 /// One `field=value` or `field!=value` term.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::SelectorError;
-use super::names::{go_quote, go_string_slice};
+use crate::go_fmt::{go_quote, go_string_slice};
 use crate::validation::names::{
     label_value as label_value_errors, qualified_name as qualified_name_errors,
 };

@@ -3,7 +3,6 @@
 
 mod field;
 mod label;
-mod names;
 #[cfg(test)]
 mod tests;
 

@@ -1,4 +1,4 @@
-//! Go's quoting of values in selector messages (label rules live in `validation::names`).
+//! Go's formatting of values in messages (`%q` of strings, `%#v` of string slices), shared by validation and selectors.
 
 /// Go's `%q` of a string: double quotes, backslash escapes, printable Unicode kept.
 pub(crate) fn go_quote(s: &str) -> String {
