@@ -469,9 +469,7 @@ async fn check_namespace_open(ctx: &Ctx, namespace: &str, name: &str) -> Result<
         .await
         .map_err(|e| store_error(ns_info, namespace, e))?
         .ok_or_else(|| not_found(ns_info, namespace))?;
-    let ns = meta::decode(&kv)?;
-    let terminating = ns.pointer("/metadata/deletionTimestamp").is_some()
-        || ns.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating");
+    let terminating = namespace_terminating(&kv.value)?;
     if terminating && !(ctx.resource.group.is_empty() && ctx.resource.plural == "events") {
         return Err(ApiError::Forbidden {
             group: ctx.resource.group.into(),
@@ -484,6 +482,31 @@ async fn check_namespace_open(ctx: &Ctx, namespace: &str, name: &str) -> Result<
         });
     }
     Ok(())
+}
+
+/// Whether a stored Namespace is being terminated. Every namespaced create asks this, so only
+/// the two fields that answer it are decoded, not the whole object.
+fn namespace_terminating(stored: &[u8]) -> Result<bool, ApiError> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Lifecycle {
+        metadata: LifecycleMeta,
+        status: LifecycleStatus,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default, rename_all = "camelCase")]
+    struct LifecycleMeta {
+        deletion_timestamp: Option<serde::de::IgnoredAny>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct LifecycleStatus {
+        phase: Option<String>,
+    }
+    let ns: Lifecycle = serde_json::from_slice(stored)
+        .map_err(|e| ApiError::Internal(format!("decoding stored namespace: {e}")))?;
+    Ok(ns.metadata.deletion_timestamp.is_some()
+        || ns.status.phase.as_deref() == Some("Terminating"))
 }
 
 // === update ===

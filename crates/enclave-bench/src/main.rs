@@ -41,6 +41,28 @@ struct Args {
     /// Pods in the big LIST.
     #[arg(long, default_value_t = 10_000)]
     list_pods: usize,
+    /// Run only these phases (all when empty), e.g. `--only api-crud` while profiling.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Phase>,
+    /// Concurrency levels of the API create/get phase.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 10, 100])]
+    api_clients: Vec<usize>,
+}
+
+/// The benchmark's phases, selectable with `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Phase {
+    Store,
+    ApiCrud,
+    ApiList,
+    Watch,
+    BigList,
+}
+
+impl Args {
+    fn runs(&self, phase: Phase) -> bool {
+        self.only.is_empty() || self.only.contains(&phase)
+    }
 }
 
 /// Throughput and latency of one phase.
@@ -345,7 +367,10 @@ async fn create_namespace(e: &Enclave, name: &str) -> Result<()> {
 
 async fn bench_api(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>) -> Result<()> {
     let e = start_enclave(&args.enclave_bin)?;
-    for clients in [1, 10, 100] {
+    for &clients in &args.api_clients {
+        if !args.runs(Phase::ApiCrud) {
+            break;
+        }
         let ns = format!("bench-{clients}");
         create_namespace(&e, &ns).await?;
         let base = format!("{}/api/v1/namespaces/{ns}/configmaps", e.url);
@@ -379,8 +404,21 @@ async fn bench_api(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>) 
         .await?;
         out.push(Figure::new("api: get ConfigMap", clients, wall, lat));
     }
-    // LIST of a namespace holding 100 objects.
-    create_namespace(&e, "bench-list").await?;
+    if args.runs(Phase::ApiList) {
+        bench_small_list(&e, args, out).await?;
+    }
+    if args.runs(Phase::Watch) {
+        bench_watch(&e, args, out).await?;
+    }
+    if args.runs(Phase::BigList) {
+        bench_big_list(&e, args, out, notes).await?;
+    }
+    Ok(())
+}
+
+/// LIST of a namespace holding 100 pods.
+async fn bench_small_list(e: &Enclave, args: &Args, out: &mut Vec<Figure>) -> Result<()> {
+    create_namespace(e, "bench-list").await?;
     for i in 0..100 {
         e.client
             .post(format!("{}/api/v1/namespaces/bench-list/pods", e.url))
@@ -407,8 +445,6 @@ async fn bench_api(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>) 
         .await?;
         out.push(Figure::new("api: list 100 pods", clients, wall, lat));
     }
-    bench_watch(&e, args, out).await?;
-    bench_big_list(&e, args, out, notes).await?;
     Ok(())
 }
 
@@ -568,8 +604,15 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let mut figures = Vec::new();
     let mut notes = Vec::new();
-    bench_store(&args, &mut figures).await?;
-    bench_api(&args, &mut figures, &mut notes).await?;
+    if args.runs(Phase::Store) {
+        bench_store(&args, &mut figures).await?;
+    }
+    if [Phase::ApiCrud, Phase::ApiList, Phase::Watch, Phase::BigList]
+        .iter()
+        .any(|p| args.runs(*p))
+    {
+        bench_api(&args, &mut figures, &mut notes).await?;
+    }
     println!("| benchmark | clients | ops | ops/s | p50 ms | p99 ms |");
     println!("|---|---:|---:|---:|---:|---:|");
     for f in &figures {
@@ -593,7 +636,6 @@ async fn main() -> Result<()> {
                 "store writes/s, {clients} writers: embedded/etcd = {:.2}",
                 ours / etcd
             );
-            println!("{line}");
             notes.push(line);
         }
     }

@@ -11,6 +11,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The server allocates many small, short-lived JSON nodes per request; glibc's malloc spent
+/// a sixth of the CPU of a create under load (BENCHMARKS.md), mimalloc a fraction of that.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Enclave: a zero-trust Kubernetes Supervisor platform in one binary.
 #[derive(Debug, Parser)]
 #[command(name = "enclave", version, about)]
