@@ -11,10 +11,12 @@ mod convert;
 pub mod discovery;
 mod filter;
 mod handlers;
+mod in_process;
 mod list;
 mod meta;
 mod namespace;
 pub mod negotiate;
+pub mod node_proxy;
 mod openapi;
 mod patching;
 pub mod request;
@@ -30,6 +32,7 @@ use enclave_store::Store;
 
 pub use handlers::router;
 pub use handlers::version;
+pub use in_process::{InProcessService, in_process_service};
 pub use namespace::{bootstrap, run_namespace_finalizer};
 
 /// Settings of the API server.
@@ -65,6 +68,8 @@ pub struct ApiServer {
     namespace_wakeup: tokio::sync::Notify,
     /// Turns true when the server shuts down, which ends open watches.
     shutdown: tokio::sync::watch::Sender<bool>,
+    /// The node agents, for container logs; plugged in once the runtime runs.
+    node_proxy: std::sync::OnceLock<Arc<dyn node_proxy::NodeProxy>>,
 }
 
 impl ApiServer {
@@ -80,12 +85,24 @@ impl ApiServer {
             config,
             namespace_wakeup: tokio::sync::Notify::new(),
             shutdown: tokio::sync::watch::Sender::new(false),
+            node_proxy: std::sync::OnceLock::new(),
         })
     }
 
     /// Ends open watches so that a graceful shutdown does not wait for them.
     pub fn begin_shutdown(&self) {
         self.shutdown.send_replace(true);
+    }
+
+    /// Plugs in the node agents (once; later calls are ignored).
+    pub fn set_node_proxy(&self, proxy: Arc<dyn node_proxy::NodeProxy>) {
+        let _ = self.node_proxy.set(proxy);
+    }
+
+    /// The node agents, when plugged in.
+    #[allow(dead_code)]
+    pub(crate) fn node_proxy(&self) -> Option<&Arc<dyn node_proxy::NodeProxy>> {
+        self.node_proxy.get()
     }
 
     /// The store behind the server.

@@ -1,0 +1,8 @@
+//! The serviceaccount controller (being written; see issue 4).
+
+use crate::{Context, Error};
+
+/// Runs the serviceaccount controller.
+pub(crate) async fn run(_context: Context) -> Result<(), Error> {
+    std::future::pending().await
+}
