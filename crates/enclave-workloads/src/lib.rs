@@ -1,9 +1,26 @@
 //! The built-in workloads that containers of vSphere Pods run. No image is pulled: the image
 //! name chooses the workload (the catalogue is in docs/workloads.md), and the workload serves
 //! real sockets on loopback that the runtime binds for it.
+//!
+//! Layout: [`run`] asks `select` which workload a container runs, then hands it to the module
+//! that implements it (`shop`, `echo`, `agnhost`, `pod_info`, `host_process`); `http` serves
+//! the sockets and `support` holds the small shared helpers.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+
+mod access_log;
+mod agnhost;
+mod echo;
+mod host_process;
+mod http;
+mod pod_info;
+mod select;
+mod shop;
+mod support;
+
+pub use select::{Workload, select_workload};
 
 /// The pod a container belongs to, as the workload sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,6 +79,15 @@ pub trait LogSink: Send + Sync + 'static {
 pub trait PortBinder: Send + Sync + 'static {
     /// A listening TCP socket (non-blocking) standing for `pod IP:container_port`.
     fn bind_tcp(&self, container_port: u16) -> std::io::Result<std::net::TcpListener>;
+
+    /// The client of a connection accepted on the socket bound for `container_port`, as the
+    /// pod should see it (access logs, `/clientip`, the echo server). The dataplane connects
+    /// from loopback; a runtime that knows which virtual address stands behind `peer` returns
+    /// it here. The default is `peer` itself.
+    fn client_address(&self, container_port: u16, peer: SocketAddr) -> SocketAddr {
+        let _ = container_port;
+        peer
+    }
 }
 
 /// What a workload gets from the runtime.
@@ -87,6 +113,18 @@ pub struct Exit {
     pub message: Option<String>,
 }
 
+impl Exit {
+    /// How a process that ended with `code` is reported: reason `Completed` for 0, else
+    /// `Error` (kubelet's reasons), without a message.
+    pub fn from_code(code: i32) -> Self {
+        Self {
+            code,
+            reason: if code == 0 { "Completed" } else { "Error" }.to_string(),
+            message: None,
+        }
+    }
+}
+
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -96,14 +134,31 @@ pub enum Error {
 }
 
 /// Runs one container until it exits by itself or `stop` asks it to (the value is the grace
-/// period: a host process gets SIGTERM, then SIGKILL when the grace period is over).
+/// period: a host process gets SIGTERM, then SIGKILL when the grace period is over). Built-in
+/// workloads end at once when asked, with the exit code the real image ends with (see
+/// docs/workloads.md). `Err` means the container could not start (a port could not be bound,
+/// a host program is not allowed or does not exist).
 pub async fn run(
     spec: WorkloadSpec,
     context: WorkloadContext,
     stop: tokio::sync::watch::Receiver<Option<Duration>>,
 ) -> Result<Exit, Error> {
-    let _ = (spec, context, stop);
-    Err(Error::Start(
-        "built-in workloads are being written (issue 4)".into(),
-    ))
+    let workload = select_workload(&spec, context.allow_host_processes)?;
+    tracing::debug!(
+        pod = %spec.pod.name,
+        namespace = %spec.pod.namespace,
+        container = %spec.container,
+        image = %spec.image,
+        ?workload,
+        "starting built-in workload"
+    );
+    match workload {
+        Workload::Shop => shop::run(&spec, &context, stop).await,
+        Workload::EchoServer => echo::run(&spec, &context, stop).await,
+        Workload::Agnhost { argv } => agnhost::run(&argv, &spec, &context, stop).await,
+        Workload::PodInfo => pod_info::run(&spec, &context, stop).await,
+        Workload::HostProcess { program, args } => {
+            host_process::run(&program, &args, &spec, &context, stop).await
+        }
+    }
 }
