@@ -34,18 +34,26 @@ impl Output {
 
     /// A line on stdout.
     pub(crate) fn stdout(&self, line: &str) {
-        self.sink.line(false, line);
+        self.write(false, line);
     }
 
     /// A line on stderr.
     pub(crate) fn stderr(&self, line: &str) {
-        self.sink.line(true, line);
+        self.write(true, line);
     }
 
     /// A line as Go's `log.Printf` writes it: stderr, prefixed with `2006/01/02 15:04:05`.
     pub(crate) fn go_log(&self, line: &str) {
         let now = jiff::Timestamp::now().strftime("%Y/%m/%d %H:%M:%S");
-        self.sink.line(true, &format!("{now} {line}"));
+        self.write(true, &format!("{now} {line}"));
+    }
+
+    /// Text that came from a request may hold newlines; like a real process writing it, it
+    /// becomes several lines, since a sink takes one line at a time.
+    fn write(&self, stderr: bool, text: &str) {
+        for line in text.split('\n') {
+            self.sink.line(stderr, line);
+        }
     }
 }
 

@@ -299,3 +299,28 @@ async fn no_subcommand_prints_help_and_succeeds() {
     assert_eq!(running.finish().await.ok(), Some(exit(0)));
     assert!(log.stdout().iter().any(|l| l.contains("--http-port int")));
 }
+
+#[tokio::test]
+async fn netexec_survives_hostile_parameters() {
+    let running = start(agnhost(&["netexec"]), false);
+    for (path, expected_status) in [
+        ("/header?key=bad%20name", 200),
+        ("/header?key=%00", 200),
+        ("/redirect?location=%0d%0aSet-Cookie:%20x", 400),
+        ("/echo?msg=x&code=99999", 500),
+        ("/echo?msg=x&code=-5", 500),
+        ("/echo?msg=a%0Ab&code=200", 200),
+        ("/exit?timeout=forever", 200),
+        ("/dial?request=hostname&host=10.244.0.5&port=8080&tries=2", 200),
+        ("/dial?host=x", 400),
+        ("/shell?cmd=id", 200),
+    ] {
+        let (status, _) = get_text(&running.url(8080, path).await).await;
+        assert_eq!(status, expected_status, "{path}");
+    }
+    // A message with a newline is logged as two lines, as the real binary's log would be.
+    running.line(|stderr, line| stderr && line == "b&code=200").await;
+    let (status, _) = get_text(&running.url(8080, "/hostname").await).await;
+    assert_eq!(status, 200);
+    assert_eq!(running.stop(Duration::ZERO).await.ok(), Some(exit(0)));
+}
