@@ -1,5 +1,5 @@
 //! The shop's pages: routing and HTML rendering, pure functions of the request and of the pod
-//! that serves it. Every product shown carries "served by pod <name>".
+//! that serves it. Every product shown carries `served by pod <name>`.
 
 use http::{Method, StatusCode};
 

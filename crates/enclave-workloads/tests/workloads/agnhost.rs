@@ -311,7 +311,10 @@ async fn netexec_survives_hostile_parameters() {
         ("/echo?msg=x&code=-5", 500),
         ("/echo?msg=a%0Ab&code=200", 200),
         ("/exit?timeout=forever", 200),
-        ("/dial?request=hostname&host=10.244.0.5&port=8080&tries=2", 200),
+        (
+            "/dial?request=hostname&host=10.244.0.5&port=8080&tries=2",
+            200,
+        ),
         ("/dial?host=x", 400),
         ("/shell?cmd=id", 200),
     ] {
@@ -319,7 +322,9 @@ async fn netexec_survives_hostile_parameters() {
         assert_eq!(status, expected_status, "{path}");
     }
     // A message with a newline is logged as two lines, as the real binary's log would be.
-    running.line(|stderr, line| stderr && line == "b&code=200").await;
+    running
+        .line(|stderr, line| stderr && line == "b&code=200")
+        .await;
     let (status, _) = get_text(&running.url(8080, "/hostname").await).await;
     assert_eq!(status, 200);
     assert_eq!(running.stop(Duration::ZERO).await.ok(), Some(exit(0)));
