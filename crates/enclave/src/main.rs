@@ -47,6 +47,12 @@ pub struct UpArgs {
     /// The store: `embedded` (durable, in the data dir) or `memory` (lost at exit).
     #[arg(long, default_value = "embedded")]
     store: String,
+    /// How many ESXi hosts (Kubernetes nodes `esxi-1` ... `esxi-N`) run vSphere Pods.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    nodes: u16,
+    /// Let a container whose command is an absolute host path run as a real host process.
+    #[arg(long)]
+    allow_host_processes: bool,
 }
 
 fn main() -> ExitCode {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use enclave_apiserver::auth::AllowAuthenticated;
+use enclave_apiserver::auth::{AllowAuthenticated, UserInfo};
 use enclave_apiserver::{ApiServer, Config};
 use enclave_store::Store;
 use enclave_store::embedded::EmbeddedStore;
@@ -116,6 +116,11 @@ pub async fn run(args: UpArgs) -> Result<()> {
         store.clone(),
         stopped(stop_rx.clone()),
     ));
+    let controllers = tokio::spawn(enclave_controllers::run(
+        in_process_client(&api, "system:kube-controller-manager"),
+        enclave_controllers::Config::default(),
+        stopped(stop_rx.clone()),
+    ));
 
     println!("enclave is ready");
     println!("  API server:       {server_url}");
@@ -133,12 +138,23 @@ pub async fn run(args: UpArgs) -> Result<()> {
     api_task.await??;
     let _ = finalizer.await;
     let _ = compactor.await;
+    let _ = controllers.await;
     store
         .close()
         .await
         .map_err(|e| anyhow::anyhow!("closing the store: {e}"))?;
     tracing::info!("Stopped");
     Ok(())
+}
+
+/// A Kubernetes client that reaches the API server in process, as `user`. Until RBAC lands
+/// (issue 8) the platform's own components act as cluster administrators.
+fn in_process_client(api: &Arc<ApiServer>, user: &str) -> kube::Client {
+    let identity = UserInfo::new(user, ["system:masters".to_string()]);
+    kube::Client::new(
+        enclave_apiserver::in_process_service(api.clone(), identity),
+        "default",
+    )
 }
 
 async fn stopped(mut rx: watch::Receiver<bool>) {
