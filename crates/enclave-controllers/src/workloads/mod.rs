@@ -7,3 +7,4 @@ pub(crate) mod claim;
 pub(crate) mod events;
 pub(crate) mod hash;
 pub(crate) mod pods;
+pub(crate) mod rollout;
