@@ -109,7 +109,13 @@ async fn reconcile(cached: Arc<Deployment>, state: Arc<State>) -> Result<Action,
         Err(message) => {
             state
                 .events
-                .publish(&reference, EventType::Warning, "InvalidSelector", "Sync", message)
+                .publish(
+                    &reference,
+                    EventType::Warning,
+                    "InvalidSelector",
+                    "Sync",
+                    message,
+                )
                 .await;
             return Ok(Action::await_change());
         }
@@ -146,11 +152,7 @@ async fn reconcile(cached: Arc<Deployment>, state: Arc<State>) -> Result<Action,
             }
         }
     }
-    let recreate = spec
-        .strategy
-        .as_ref()
-        .and_then(|s| s.type_.as_deref())
-        == Some("Recreate");
+    let recreate = spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
     let mut pods_by_rs: HashMap<String, Vec<Pod>> = HashMap::new();
     if recreate {
         let pod_api: Api<Pod> = Api::namespaced(state.client.clone(), &namespace);
@@ -177,7 +179,13 @@ async fn reconcile(cached: Arc<Deployment>, state: Arc<State>) -> Result<Action,
         Err(message) => {
             state
                 .events
-                .publish(&reference, EventType::Warning, "InvalidDeployment", "Sync", message)
+                .publish(
+                    &reference,
+                    EventType::Warning,
+                    "InvalidDeployment",
+                    "Sync",
+                    message,
+                )
                 .await;
             return Ok(Action::await_change());
         }

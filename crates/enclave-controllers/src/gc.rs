@@ -43,7 +43,11 @@ pub(crate) fn collected_kinds() -> Vec<&'static ResourceInfo> {
     RESOURCES
         .iter()
         .filter(|r| r.storage_of.is_none())
-        .filter(|r| ["list", "watch", "delete"].iter().all(|v| r.verbs.contains(v)))
+        .filter(|r| {
+            ["list", "watch", "delete"]
+                .iter()
+                .all(|v| r.verbs.contains(v))
+        })
         .filter(|r| r.plural != "events")
         .collect()
 }
@@ -73,7 +77,11 @@ fn api_resource(info: &ResourceInfo) -> ApiResource {
     }
 }
 
-fn dynamic_api(client: &Client, info: &ResourceInfo, namespace: Option<&str>) -> Api<DynamicObject> {
+fn dynamic_api(
+    client: &Client,
+    info: &ResourceInfo,
+    namespace: Option<&str>,
+) -> Api<DynamicObject> {
     let resource = api_resource(info);
     match (info.namespaced, namespace) {
         (true, Some(ns)) => Api::namespaced_with(client.clone(), ns, &resource),
@@ -302,7 +310,9 @@ struct Collector {
 pub(crate) async fn run(context: Context) -> Result<(), Error> {
     let client = context.client.clone();
     let kinds = collected_kinds();
-    let streams: Vec<BoxStream<'static, (usize, Result<watcher::Event<DynamicObject>, watcher::Error>)>> = kinds
+    let streams: Vec<
+        BoxStream<'static, (usize, Result<watcher::Event<DynamicObject>, watcher::Error>)>,
+    > = kinds
         .iter()
         .enumerate()
         .map(|(index, info)| {
@@ -366,7 +376,11 @@ pub(crate) async fn run(context: Context) -> Result<(), Error> {
 
 impl Collector {
     fn api_of(&self, node: &Node) -> Api<DynamicObject> {
-        dynamic_api(&self.client, self.kinds[node.kind], node.namespace.as_deref())
+        dynamic_api(
+            &self.client,
+            self.kinds[node.kind],
+            node.namespace.as_deref(),
+        )
     }
 
     /// The object as stored now, if it is still the one the graph knows by `uid`.
@@ -419,7 +433,11 @@ impl Collector {
         })
     }
 
-    async fn attempt_to_delete(&mut self, uid: &str, more: &mut Vec<Work>) -> Result<(), kube::Error> {
+    async fn attempt_to_delete(
+        &mut self,
+        uid: &str,
+        more: &mut Vec<Work>,
+    ) -> Result<(), kube::Error> {
         let Some((node, latest)) = self.latest(uid).await? else {
             return Ok(());
         };
@@ -467,7 +485,11 @@ impl Collector {
         }
     }
 
-    async fn delete_dependents(&mut self, uid: &str, more: &mut Vec<Work>) -> Result<(), kube::Error> {
+    async fn delete_dependents(
+        &mut self,
+        uid: &str,
+        more: &mut Vec<Work>,
+    ) -> Result<(), kube::Error> {
         let Some((node, latest)) = self.latest(uid).await? else {
             return Ok(());
         };
@@ -567,7 +589,11 @@ async fn remove_finalizer(
     object: &DynamicObject,
     finalizer: &str,
 ) -> Result<(), kube::Error> {
-    let kept: Vec<&String> = object.finalizers().iter().filter(|f| *f != finalizer).collect();
+    let kept: Vec<&String> = object
+        .finalizers()
+        .iter()
+        .filter(|f| *f != finalizer)
+        .collect();
     let patch = json!({"metadata": {
         "finalizers": if kept.is_empty() { serde_json::Value::Null } else { json!(kept) },
         "resourceVersion": object.metadata.resource_version,
@@ -624,13 +650,20 @@ mod tests {
         use OwnerState::*;
         let none: &[String] = &[];
         assert_eq!(decide(&[], false, none), Decision::Keep);
-        assert_eq!(decide(&[(reference("a"), Solid)], false, none), Decision::Keep);
+        assert_eq!(
+            decide(&[(reference("a"), Solid)], false, none),
+            Decision::Keep
+        );
         assert_eq!(
             decide(&[(reference("a"), Dangling)], false, none),
             Decision::Delete("Background")
         );
         assert_eq!(
-            decide(&[(reference("a"), Solid), (reference("b"), Dangling)], false, none),
+            decide(
+                &[(reference("a"), Solid), (reference("b"), Dangling)],
+                false,
+                none
+            ),
             Decision::RemoveReferences(vec!["b".into()])
         );
         assert_eq!(
@@ -642,7 +675,11 @@ mod tests {
             Decision::Delete("Background")
         );
         assert_eq!(
-            decide(&[(reference("a"), Dangling)], false, &["orphan".to_string()]),
+            decide(
+                &[(reference("a"), Dangling)],
+                false,
+                &["orphan".to_string()]
+            ),
             Decision::Delete("Orphan")
         );
     }

@@ -8,3 +8,5 @@ pub(crate) mod events;
 pub(crate) mod hash;
 pub(crate) mod pods;
 pub(crate) mod rollout;
+#[cfg(test)]
+mod tests;

@@ -99,11 +99,7 @@ pub(crate) struct Plan {
 
 /// Resolves an int-or-percent against `total`: percentages round up for surge and down for
 /// unavailability, as apimachinery's `GetScaledValueFromIntOrPercent`.
-pub(crate) fn scaled_value(
-    value: &IntOrString,
-    total: i32,
-    round_up: bool,
-) -> Result<i32, String> {
+pub(crate) fn scaled_value(value: &IntOrString, total: i32, round_up: bool) -> Result<i32, String> {
     match value {
         IntOrString::Int(i) => Ok(*i),
         IntOrString::String(s) => {
@@ -248,7 +244,11 @@ fn progress_deadline(d: &Deployment) -> i32 {
 }
 
 fn condition<'a>(status: &'a DeploymentStatus, type_: &str) -> Option<&'a DeploymentCondition> {
-    status.conditions.iter().flatten().find(|c| c.type_ == type_)
+    status
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == type_)
 }
 
 /// A condition stamped `now` (kube's `NewDeploymentCondition`).
@@ -434,8 +434,7 @@ impl Planner<'_> {
             self.event(
                 true,
                 "SelectingAll",
-                "This deployment is selecting all pods. A non-empty selector is required."
-                    .into(),
+                "This deployment is selecting all pods. A non-empty selector is required.".into(),
             );
             let generation = self.d.metadata.generation;
             let status = self.status();
@@ -480,7 +479,12 @@ impl Planner<'_> {
 
     /// The index of the new ReplicaSet: the oldest whose template equals the Deployment's.
     fn find_new(&self) -> Option<usize> {
-        let template = self.d.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default();
+        let template = self
+            .d
+            .spec
+            .as_ref()
+            .map(|s| s.template.clone())
+            .unwrap_or_default();
         let mut order: Vec<usize> = (0..self.rss.len()).collect();
         order.sort_by(|a, b| by_creation(&self.rss[*a], &self.rss[*b]));
         order.into_iter().find(|i| {
@@ -496,8 +500,14 @@ impl Planner<'_> {
     /// ReplicaSet, gives it the next revision, and syncs the Deployment's revision.
     fn sync_revision(&mut self, create: bool) -> Result<(Option<usize>, Vec<usize>), String> {
         let existing = self.find_new();
-        let old: Vec<usize> = (0..self.rss.len()).filter(|i| Some(*i) != existing).collect();
-        let max_old_revision = old.iter().map(|i| revision_of(&self.rss[*i])).max().unwrap_or(0);
+        let old: Vec<usize> = (0..self.rss.len())
+            .filter(|i| Some(*i) != existing)
+            .collect();
+        let max_old_revision = old
+            .iter()
+            .map(|i| revision_of(&self.rss[*i]))
+            .max()
+            .unwrap_or(0);
         let new_revision = (max_old_revision + 1).to_string();
         if let Some(index) = existing {
             let mut rs = self.rss[index].clone();
@@ -514,9 +524,7 @@ impl Planner<'_> {
                 .unwrap_or("")
                 .to_string();
             self.set_deployment_revision(&revision);
-            if has_progress_deadline(&self.d)
-                && condition(self.status(), "Progressing").is_none()
-            {
+            if has_progress_deadline(&self.d) && condition(self.status(), "Progressing").is_none() {
                 let name = self.rss[index].metadata.name.clone().unwrap_or_default();
                 let now = self.now;
                 set_condition(
@@ -606,7 +614,11 @@ impl Planner<'_> {
         if revision.is_empty() {
             return;
         }
-        let annotations = self.d.metadata.annotations.get_or_insert_with(BTreeMap::new);
+        let annotations = self
+            .d
+            .metadata
+            .annotations
+            .get_or_insert_with(BTreeMap::new);
         if annotations.get(REVISION).map(String::as_str) != Some(revision) {
             annotations.insert(REVISION.into(), revision.into());
         }
@@ -649,7 +661,10 @@ impl Planner<'_> {
             annotations.insert(REVISION.into(), new_revision.into());
             changed = true;
             if let Some(old) = old_revision.filter(|o| !o.is_empty()) {
-                let history = annotations.get(REVISION_HISTORY).cloned().unwrap_or_default();
+                let history = annotations
+                    .get(REVISION_HISTORY)
+                    .cloned()
+                    .unwrap_or_default();
                 let value = if history.is_empty() {
                     Some(old)
                 } else {
@@ -710,7 +725,8 @@ impl Planner<'_> {
         }
         rs.spec.get_or_insert_with(Default::default).replicas = Some(new_scale);
         set_replicas_annotations(&mut rs, desired, max);
-        self.steps.push(Step::UpdateReplicaSet(Box::new(rs.clone())));
+        self.steps
+            .push(Step::UpdateReplicaSet(Box::new(rs.clone())));
         // The stored generation moves with the spec; the working copy follows so that later
         // decisions in this sync treat the ReplicaSet's status as stale.
         if size_changed {
@@ -841,10 +857,16 @@ impl Planner<'_> {
     fn is_saturated(&self, index: usize) -> bool {
         let rs = &self.rss[index];
         let desired = self.desired();
-        let annotated = annotation(&rs.metadata, DESIRED_REPLICAS).and_then(|v| v.parse::<i32>().ok());
+        let annotated =
+            annotation(&rs.metadata, DESIRED_REPLICAS).and_then(|v| v.parse::<i32>().ok());
         rs_replicas(rs) == desired
             && annotated == Some(desired)
-            && rs.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0) == desired
+            && rs
+                .status
+                .as_ref()
+                .and_then(|s| s.available_replicas)
+                .unwrap_or(0)
+                == desired
     }
 
     fn proportion(&self, index: usize, to_add: i32, added: i32) -> Result<i32, String> {
@@ -1060,9 +1082,16 @@ impl Planner<'_> {
                 .cmp(&revision_of(rb))
                 .then_with(|| by_creation(ra, rb))
         });
-        for i in cleanable.into_iter().take(usize::try_from(diff).unwrap_or(0)) {
+        for i in cleanable
+            .into_iter()
+            .take(usize::try_from(diff).unwrap_or(0))
+        {
             let rs = &self.rss[i];
-            let observed = rs.status.as_ref().and_then(|s| s.observed_generation).unwrap_or(0);
+            let observed = rs
+                .status
+                .as_ref()
+                .and_then(|s| s.observed_generation)
+                .unwrap_or(0);
             if rs_actual(rs) != 0
                 || rs_replicas(rs) != 0
                 || rs.metadata.generation.unwrap_or(0) > observed
@@ -1078,7 +1107,11 @@ impl Planner<'_> {
 
     // === status ===
 
-    fn calculate_status(&self, new: Option<usize>, old: &[usize]) -> Result<DeploymentStatus, String> {
+    fn calculate_status(
+        &self,
+        new: Option<usize>,
+        old: &[usize],
+    ) -> Result<DeploymentStatus, String> {
         let all: Vec<usize> = old.iter().copied().chain(new).collect();
         let available = self.sum(&all, rs_available);
         let total = self.sum(&all, rs_replicas);
@@ -1143,7 +1176,13 @@ impl Planner<'_> {
         if paused && !paused_exists {
             set_condition(
                 status,
-                new_condition("Progressing", "Unknown", reason::PAUSED, "Deployment is paused".into(), now),
+                new_condition(
+                    "Progressing",
+                    "Unknown",
+                    reason::PAUSED,
+                    "Deployment is paused".into(),
+                    now,
+                ),
             );
         } else if !paused && paused_exists {
             set_condition(
@@ -1262,9 +1301,12 @@ impl Planner<'_> {
         let Some(updated) = cond.last_update_time.as_ref() else {
             return;
         };
-        let deadline = updated
-            .0
-            .checked_add(SignedDuration::from_secs(i64::from(progress_deadline(&self.d))));
+        let deadline =
+            updated
+                .0
+                .checked_add(SignedDuration::from_secs(i64::from(progress_deadline(
+                    &self.d,
+                ))));
         let after = deadline
             .ok()
             .map(|d| d.duration_since(self.now))
