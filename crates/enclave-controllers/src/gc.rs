@@ -300,6 +300,9 @@ impl Graph {
     }
 }
 
+/// A watch event of the kind at this index of the collected kinds.
+type KindEvent = (usize, Result<watcher::Event<DynamicObject>, watcher::Error>);
+
 struct Collector {
     client: Client,
     kinds: Vec<&'static ResourceInfo>,
@@ -310,9 +313,7 @@ struct Collector {
 pub(crate) async fn run(context: Context) -> Result<(), Error> {
     let client = context.client.clone();
     let kinds = collected_kinds();
-    let streams: Vec<
-        BoxStream<'static, (usize, Result<watcher::Event<DynamicObject>, watcher::Error>)>,
-    > = kinds
+    let streams: Vec<BoxStream<'static, KindEvent>> = kinds
         .iter()
         .enumerate()
         .map(|(index, info)| {
@@ -331,7 +332,7 @@ pub(crate) async fn run(context: Context) -> Result<(), Error> {
     let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<Work>();
     let mut queue: VecDeque<Work> = VecDeque::new();
     let mut queued: HashSet<Work> = HashSet::new();
-    let mut enqueue = |queue: &mut VecDeque<Work>, queued: &mut HashSet<Work>, work: Vec<Work>| {
+    let enqueue = |queue: &mut VecDeque<Work>, queued: &mut HashSet<Work>, work: Vec<Work>| {
         for w in work {
             if queued.insert(w.clone()) {
                 queue.push_back(w);

@@ -1331,3 +1331,413 @@ fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i32) -> bool
     annotations.insert(MAX_REPLICAS.into(), max.to_string());
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+        serde_json::from_value(value).unwrap_or_else(|e| panic!("bad object: {e}"))
+    }
+
+    fn now() -> Timestamp {
+        "2025-01-01T01:00:00Z".parse().unwrap_or_default()
+    }
+
+    fn template(image: &str) -> serde_json::Value {
+        json!({"metadata": {"labels": {"app": "web"}},
+               "spec": {"containers": [{"name": "main", "image": image}]}})
+    }
+
+    fn web(replicas: i32, image: &str, generation: i64) -> Deployment {
+        parse(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "ns", "uid": "d-uid",
+                         "generation": generation},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+                     "template": template(image), "revisionHistoryLimit": 10,
+                     "progressDeadlineSeconds": 600,
+                     "strategy": {"type": "RollingUpdate",
+                                  "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}},
+        }))
+    }
+
+    /// A ReplicaSet of `web` with `spec` replicas, `available` of them available.
+    fn rs(
+        name: &str,
+        image: &str,
+        revision: &str,
+        spec: i32,
+        available: i32,
+        created: &str,
+    ) -> ReplicaSet {
+        let mut t = template(image);
+        t["metadata"]["labels"]["pod-template-hash"] = json!(name);
+        parse(json!({
+            "metadata": {"name": format!("web-{name}"), "namespace": "ns", "uid": format!("uid-{name}"),
+                         "generation": 1, "creationTimestamp": created,
+                         "annotations": {REVISION: revision, DESIRED_REPLICAS: "4", MAX_REPLICAS: "5"},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment",
+                             "name": "web", "uid": "d-uid", "controller": true}]},
+            "spec": {"replicas": spec, "selector": {"matchLabels": {"app": "web", "pod-template-hash": name}},
+                     "template": t},
+            "status": {"replicas": spec, "readyReplicas": available, "availableReplicas": available,
+                       "observedGeneration": 1},
+        }))
+    }
+
+    fn plan_of(d: &Deployment, rss: Vec<ReplicaSet>) -> Plan {
+        plan(Input {
+            deployment: d,
+            replica_sets: rss,
+            pods: HashMap::new(),
+            now: now(),
+        })
+        .unwrap_or_else(|e| panic!("plan failed: {e}"))
+    }
+
+    fn scales(plan: &Plan) -> Vec<(String, i32)> {
+        plan.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::UpdateReplicaSet(rs) | Step::CreateReplicaSet(rs) => Some((
+                    rs.metadata.name.clone().unwrap_or_default(),
+                    rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(-1),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn notes(plan: &Plan) -> Vec<String> {
+        plan.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Event { note, .. } => Some(note.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fenceposts_round_surge_up_and_unavailability_down() {
+        let pct = |s: &str| IntOrString::String(s.into());
+        assert_eq!(resolve_fenceposts(None, None, 3), Ok((1, 0)));
+        assert_eq!(resolve_fenceposts(None, None, 4), Ok((1, 1)));
+        assert_eq!(resolve_fenceposts(None, None, 10), Ok((3, 2)));
+        assert_eq!(
+            resolve_fenceposts(Some(&IntOrString::Int(0)), Some(&pct("10%")), 5),
+            Ok((0, 1))
+        );
+        assert_eq!(
+            resolve_fenceposts(Some(&IntOrString::Int(2)), Some(&IntOrString::Int(0)), 5),
+            Ok((2, 0))
+        );
+        assert_eq!(scaled_value(&pct("50%"), 5, true), Ok(3));
+        assert_eq!(scaled_value(&pct("50%"), 5, false), Ok(2));
+        assert!(scaled_value(&pct("half"), 5, true).is_err());
+        let d = web(3, "nginx:1", 1);
+        assert_eq!((max_surge(&d), max_unavailable(&d)), (Ok(1), Ok(0)));
+        let mut recreate = d.clone();
+        if let Some(s) = recreate.spec.as_mut() {
+            s.strategy = Some(parse(json!({"type": "Recreate"})));
+        }
+        assert_eq!(
+            (max_surge(&recreate), max_unavailable(&recreate)),
+            (Ok(0), Ok(0))
+        );
+    }
+
+    #[test]
+    fn a_new_deployment_creates_its_replicaset_at_full_size() {
+        let d = web(3, "nginx:1", 1);
+        let plan = plan_of(&d, vec![]);
+        let Some(Step::CreateReplicaSet(created)) = plan.steps.first() else {
+            panic!("expected a create: {plan:?}");
+        };
+        let hash = pod_template_hash(&d.spec.clone().unwrap_or_default().template, None);
+        assert_eq!(created.metadata.name, Some(format!("web-{hash}")));
+        let annotations = created.metadata.annotations.clone().unwrap_or_default();
+        assert_eq!(annotations.get(REVISION).map(String::as_str), Some("1"));
+        assert_eq!(
+            annotations.get(DESIRED_REPLICAS).map(String::as_str),
+            Some("3")
+        );
+        assert_eq!(annotations.get(MAX_REPLICAS).map(String::as_str), Some("4"));
+        assert_eq!(
+            created
+                .spec
+                .as_ref()
+                .and_then(|s| s.selector.match_labels.clone()),
+            Some(
+                [
+                    ("app".to_string(), "web".to_string()),
+                    (POD_TEMPLATE_HASH.to_string(), hash.clone())
+                ]
+                .into()
+            )
+        );
+        assert_eq!(scales(&plan), vec![(format!("web-{hash}"), 3)]);
+        assert_eq!(
+            notes(&plan),
+            vec![format!("Scaled up replica set web-{hash} from 0 to 3")]
+        );
+        assert_eq!(plan.revision.as_deref(), Some("1"));
+        let status = plan.status.unwrap_or_default();
+        let conditions: Vec<(String, String, String, String)> = status
+            .conditions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| {
+                (
+                    c.type_,
+                    c.status,
+                    c.reason.unwrap_or_default(),
+                    c.message.unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            conditions,
+            vec![
+                (
+                    "Progressing".into(),
+                    "True".into(),
+                    "NewReplicaSetCreated".into(),
+                    format!("Created new replica set \"web-{hash}\"")
+                ),
+                (
+                    "Available".into(),
+                    "False".into(),
+                    "MinimumReplicasUnavailable".into(),
+                    "Deployment does not have minimum availability.".into()
+                ),
+            ]
+        );
+        assert_eq!(status.observed_generation, Some(1));
+    }
+
+    #[test]
+    fn rolling_update_surges_then_scales_down_only_what_is_available() {
+        let d = web(4, "nginx:2", 2);
+        // New template: the new ReplicaSet is created with maxSurge (1) room.
+        let old = rs("old", "nginx:1", "1", 4, 4, "2025-01-01T00:00:00Z");
+        let plan = plan_of(&d, vec![old.clone()]);
+        let scaled = scales(&plan);
+        assert_eq!(scaled.len(), 2, "{scaled:?}");
+        assert_eq!(scaled[0].1, 1);
+        // maxUnavailable 1: with 4 old available and the new one not yet, 1 old goes.
+        assert_eq!(scaled[1], ("web-old".to_string(), 3));
+        assert_eq!(
+            notes(&plan)[1],
+            "Scaled down replica set web-old from 4 to 3"
+        );
+
+        // Midway: new has 2 (1 available), old 3 (3 available): total 5 = max; nothing
+        // more can go until the new pod is available (min available 3, unavailable new 1).
+        let mut new = rs("new", "nginx:2", "2", 2, 1, "2025-01-01T00:30:00Z");
+        new.metadata.annotations = Some(
+            [
+                (REVISION.to_string(), "2".to_string()),
+                (DESIRED_REPLICAS.to_string(), "4".to_string()),
+                (MAX_REPLICAS.to_string(), "5".to_string()),
+            ]
+            .into(),
+        );
+        let mut old = rs("old", "nginx:1", "1", 3, 3, "2025-01-01T00:00:00Z");
+        let plan = plan_of(&d, vec![old.clone(), new.clone()]);
+        assert_eq!(scales(&plan), vec![("web-old".to_string(), 2)]);
+
+        // A stale old status (generation ahead of observedGeneration) never counts more
+        // available pods than its spec keeps.
+        old.metadata.generation = Some(2);
+        if let Some(s) = old.status.as_mut() {
+            s.available_replicas = Some(4);
+            s.observed_generation = Some(1);
+        }
+        if let Some(s) = new.status.as_mut() {
+            s.available_replicas = Some(1);
+        }
+        let plan = plan_of(&d, vec![old, new]);
+        assert_eq!(scales(&plan), vec![("web-old".to_string(), 2)]);
+    }
+
+    #[test]
+    fn completion_reports_new_replicaset_available_and_trims_history() {
+        let mut d = web(2, "nginx:3", 3);
+        d.spec.as_mut().map(|s| s.revision_history_limit = Some(1));
+        d.status = Some(parse(
+            json!({"observedGeneration": 3, "replicas": 2, "updatedReplicas": 2,
+            "readyReplicas": 2, "availableReplicas": 2,
+            "conditions": [{"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated",
+                            "message": "ReplicaSet \"web-c\" is progressing.",
+                            "lastUpdateTime": "2025-01-01T00:50:00Z",
+                            "lastTransitionTime": "2025-01-01T00:40:00Z"}]}),
+        ));
+        let mut current = rs("c", "nginx:3", "3", 2, 2, "2025-01-01T00:40:00Z");
+        current.metadata.annotations = Some(
+            [
+                (REVISION.to_string(), "3".to_string()),
+                (DESIRED_REPLICAS.to_string(), "2".to_string()),
+                (MAX_REPLICAS.to_string(), "3".to_string()),
+            ]
+            .into(),
+        );
+        let a = rs("a", "nginx:1", "1", 0, 0, "2025-01-01T00:00:00Z");
+        let b = rs("b", "nginx:2", "2", 0, 0, "2025-01-01T00:20:00Z");
+        let plan = plan_of(&d, vec![a, b, current]);
+        assert!(plan.steps.contains(&Step::DeleteReplicaSet {
+            name: "web-a".into(),
+            uid: Some("uid-a".into())
+        }));
+        assert!(
+            !plan
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::DeleteReplicaSet { name, .. } if name == "web-b"))
+        );
+        let status = plan.status.unwrap_or_default();
+        let progressing = condition(&status, "Progressing")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            progressing.reason.as_deref(),
+            Some("NewReplicaSetAvailable")
+        );
+        assert_eq!(
+            progressing.message.as_deref(),
+            Some("ReplicaSet \"web-c\" has successfully progressed.")
+        );
+        // Same status, so the transition time is kept.
+        assert_eq!(
+            progressing
+                .last_transition_time
+                .map(|t| t.0.to_string())
+                .as_deref(),
+            Some("2025-01-01T00:40:00Z")
+        );
+        let available = condition(&status, "Available").cloned().unwrap_or_default();
+        assert_eq!(
+            available.message.as_deref(),
+            Some("Deployment has minimum availability.")
+        );
+    }
+
+    #[test]
+    fn undo_reuses_the_old_replicaset_with_the_next_revision() {
+        let d = web(2, "nginx:1", 3);
+        let old = rs("a", "nginx:1", "1", 0, 0, "2025-01-01T00:00:00Z");
+        let current = rs("b", "nginx:2", "2", 2, 2, "2025-01-01T00:20:00Z");
+        let plan = plan_of(&d, vec![old, current]);
+        let Some(Step::UpdateReplicaSet(reused)) = plan.steps.first() else {
+            panic!("expected the old ReplicaSet to be updated: {plan:?}");
+        };
+        let annotations = reused.metadata.annotations.clone().unwrap_or_default();
+        assert_eq!(reused.metadata.name.as_deref(), Some("web-a"));
+        assert_eq!(annotations.get(REVISION).map(String::as_str), Some("3"));
+        assert_eq!(
+            annotations.get(REVISION_HISTORY).map(String::as_str),
+            Some("1")
+        );
+        assert_eq!(plan.revision.as_deref(), Some("3"));
+        assert!(
+            !plan
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::CreateReplicaSet(_)))
+        );
+    }
+
+    #[test]
+    fn scaling_a_paused_deployment_is_proportional() {
+        let mut d = web(10, "nginx:2", 2);
+        d.spec.as_mut().map(|s| s.paused = Some(true));
+        let mut old = rs("old", "nginx:1", "1", 4, 4, "2025-01-01T00:00:00Z");
+        let mut new = rs("new", "nginx:2", "2", 4, 4, "2025-01-01T00:30:00Z");
+        for r in [&mut old, &mut new] {
+            r.metadata.annotations = Some(
+                [
+                    (REVISION.to_string(), "1".to_string()),
+                    (DESIRED_REPLICAS.to_string(), "6".to_string()),
+                    (MAX_REPLICAS.to_string(), "8".to_string()),
+                ]
+                .into(),
+            );
+        }
+        new.metadata
+            .annotations
+            .as_mut()
+            .map(|a| a.insert(REVISION.into(), "2".into()));
+        // Grown from 6 (+2 surge = 8) to 10 (+3 = 13): 8 pods become 13, in proportion, the
+        // newer ReplicaSet first and the older one bounded by what is left.
+        let plan = plan_of(&d, vec![old, new]);
+        let mut sizes = scales(&plan);
+        sizes.sort();
+        assert_eq!(
+            sizes,
+            vec![("web-new".to_string(), 7), ("web-old".to_string(), 6)]
+        );
+        let status = plan.status.unwrap_or_default();
+        let progressing = condition(&status, "Progressing")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            (
+                progressing.status.as_str(),
+                progressing.reason.as_deref(),
+                progressing.message.as_deref()
+            ),
+            (
+                "Unknown",
+                Some("DeploymentPaused"),
+                Some("Deployment is paused")
+            )
+        );
+    }
+
+    #[test]
+    fn progress_deadline_times_out() {
+        let mut d = web(2, "nginx:2", 2);
+        d.status = Some(parse(
+            json!({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 1,
+            "readyReplicas": 2, "availableReplicas": 2, "unavailableReplicas": 1,
+            "conditions": [{"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated",
+                            "message": "ReplicaSet \"web-new\" is progressing.",
+                            "lastUpdateTime": "2025-01-01T00:00:00Z",
+                            "lastTransitionTime": "2025-01-01T00:00:00Z"}]}),
+        ));
+        let mut new = rs("new", "nginx:2", "2", 1, 0, "2025-01-01T00:00:00Z");
+        new.metadata.annotations = Some(
+            [
+                (REVISION.to_string(), "2".to_string()),
+                (DESIRED_REPLICAS.to_string(), "2".to_string()),
+                (MAX_REPLICAS.to_string(), "3".to_string()),
+            ]
+            .into(),
+        );
+        let mut old = rs("old", "nginx:1", "1", 2, 2, "2024-12-31T00:00:00Z");
+        old.metadata.annotations = new.metadata.annotations.clone();
+        old.metadata
+            .annotations
+            .as_mut()
+            .map(|a| a.insert(REVISION.into(), "1".into()));
+        let plan = plan_of(&d, vec![old, new]);
+        let status = plan.status.unwrap_or_default();
+        let progressing = condition(&status, "Progressing")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            (
+                progressing.status.as_str(),
+                progressing.reason.as_deref(),
+                progressing.message.as_deref()
+            ),
+            (
+                "False",
+                Some("ProgressDeadlineExceeded"),
+                Some("ReplicaSet \"web-new\" has timed out progressing.")
+            )
+        );
+    }
+}
