@@ -1566,7 +1566,9 @@ mod tests {
     #[test]
     fn completion_reports_new_replicaset_available_and_trims_history() {
         let mut d = web(2, "nginx:3", 3);
-        d.spec.as_mut().map(|s| s.revision_history_limit = Some(1));
+        if let Some(s) = d.spec.as_mut() {
+            s.revision_history_limit = Some(1);
+        }
         d.status = Some(parse(
             json!({"observedGeneration": 3, "replicas": 2, "updatedReplicas": 2,
             "readyReplicas": 2, "availableReplicas": 2,
@@ -1652,7 +1654,9 @@ mod tests {
     #[test]
     fn scaling_a_paused_deployment_is_proportional() {
         let mut d = web(10, "nginx:2", 2);
-        d.spec.as_mut().map(|s| s.paused = Some(true));
+        if let Some(s) = d.spec.as_mut() {
+            s.paused = Some(true);
+        }
         let mut old = rs("old", "nginx:1", "1", 4, 4, "2025-01-01T00:00:00Z");
         let mut new = rs("new", "nginx:2", "2", 4, 4, "2025-01-01T00:30:00Z");
         for r in [&mut old, &mut new] {
