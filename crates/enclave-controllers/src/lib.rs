@@ -14,6 +14,7 @@ mod gc;
 mod replicaset;
 mod scheduler;
 mod serviceaccount;
+mod workloads;
 
 use std::future::Future;
 use std::sync::Arc;
