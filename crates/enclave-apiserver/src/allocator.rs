@@ -301,9 +301,7 @@ impl Allocations {
                 self.ips.take(slot, owner)
             }
             Held::Port(port) => {
-                let slot = self
-                    .port_slot(i64::from(port))
-                    .ok_or(Refusal::OutOfRange)?;
+                let slot = self.port_slot(i64::from(port)).ok_or(Refusal::OutOfRange)?;
                 self.ports.take(slot, owner)
             }
         }
@@ -387,7 +385,10 @@ mod tests {
         let want: Vec<Ipv4Addr> = (2..=6).map(|h| Ipv4Addr::new(10, 96, 0, h)).collect();
         assert_eq!(seen, want);
         assert_eq!(a.take_next_ip("s9", 3), Err(Refusal::Full));
-        assert_eq!(a.take(Held::Ip(Ipv4Addr::new(10, 96, 0, 1)), "kubernetes"), Ok(()));
+        assert_eq!(
+            a.take(Held::Ip(Ipv4Addr::new(10, 96, 0, 1)), "kubernetes"),
+            Ok(())
+        );
         assert_eq!(
             a.take(Held::Ip(Ipv4Addr::new(10, 96, 0, 7)), "x"),
             Err(Refusal::OutOfRange),

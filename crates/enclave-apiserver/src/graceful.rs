@@ -147,14 +147,23 @@ mod tests {
     #[test]
     fn bound_running_pod_is_marked_with_its_grace_period() {
         let mut p = pod(Some("node-1"), "Running");
-        assert_eq!(decide(pods(), &mut p, None, now()), Graceful::Marked { seconds: 30 });
+        assert_eq!(
+            decide(pods(), &mut p, None, now()),
+            Graceful::Marked { seconds: 30 }
+        );
         assert_eq!(p["metadata"]["deletionTimestamp"], "2026-01-01T00:00:30Z");
         assert_eq!(p["metadata"]["deletionGracePeriodSeconds"], 30);
         assert_eq!(p["metadata"]["generation"], 2);
         let mut q = pod(Some("node-1"), "Running");
-        assert_eq!(decide(pods(), &mut q, Some(5), now()), Graceful::Marked { seconds: 5 });
+        assert_eq!(
+            decide(pods(), &mut q, Some(5), now()),
+            Graceful::Marked { seconds: 5 }
+        );
         let mut r = pod(Some("node-1"), "Running");
-        assert_eq!(decide(pods(), &mut r, Some(-3), now()), Graceful::Marked { seconds: 1 });
+        assert_eq!(
+            decide(pods(), &mut r, Some(-3), now()),
+            Graceful::Marked { seconds: 1 }
+        );
         let mut default = pod(Some("node-1"), "Running");
         default["spec"]
             .as_object_mut()
@@ -174,7 +183,10 @@ mod tests {
             (pod(Some("n"), "Failed"), Some(10)),
             (pod(Some("n"), "Running"), Some(0)),
         ] {
-            assert_eq!(decide(pods(), &mut p, requested, now()), Graceful::Marked { seconds: 0 });
+            assert_eq!(
+                decide(pods(), &mut p, requested, now()),
+                Graceful::Marked { seconds: 0 }
+            );
             assert_eq!(p["metadata"]["deletionTimestamp"], "2026-01-01T00:00:00Z");
         }
     }
@@ -184,12 +196,27 @@ mod tests {
         let mut p = pod(Some("node-1"), "Running");
         decide(pods(), &mut p, None, now());
         let later: jiff::Timestamp = "2026-01-01T00:00:10Z".parse().unwrap();
-        assert_eq!(decide(pods(), &mut p, None, later), Graceful::AlreadyPending);
-        assert_eq!(decide(pods(), &mut p, Some(60), later), Graceful::AlreadyPending);
-        assert_eq!(decide(pods(), &mut p, Some(10), later), Graceful::Marked { seconds: 10 });
+        assert_eq!(
+            decide(pods(), &mut p, None, later),
+            Graceful::AlreadyPending
+        );
+        assert_eq!(
+            decide(pods(), &mut p, Some(60), later),
+            Graceful::AlreadyPending
+        );
+        assert_eq!(
+            decide(pods(), &mut p, Some(10), later),
+            Graceful::Marked { seconds: 10 }
+        );
         assert_eq!(p["metadata"]["deletionTimestamp"], "2026-01-01T00:00:10Z");
-        assert_eq!(p["metadata"]["generation"], 2, "only the first mark bumps it");
-        assert_eq!(decide(pods(), &mut p, Some(0), later), Graceful::Marked { seconds: 0 });
+        assert_eq!(
+            p["metadata"]["generation"], 2,
+            "only the first mark bumps it"
+        );
+        assert_eq!(
+            decide(pods(), &mut p, Some(0), later),
+            Graceful::Marked { seconds: 0 }
+        );
         assert_eq!(p["metadata"]["deletionTimestamp"], "2026-01-01T00:00:00Z");
         assert_eq!(decide(pods(), &mut p, None, later), Graceful::No);
     }

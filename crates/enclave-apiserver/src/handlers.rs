@@ -35,7 +35,7 @@ pub fn router(server: Arc<ApiServer>) -> Router {
 pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
-    fn from_uri(uri: &Uri) -> Self {
+    pub(crate) fn from_uri(uri: &Uri) -> Self {
         let pairs = uri
             .query()
             .map(|q| {
@@ -242,6 +242,9 @@ async fn handle(server: Arc<ApiServer>, req: Request) -> Result<Response, ApiErr
     match (verb.as_str(), sub.as_str()) {
         ("get", "" | "status") => get(&ctx).await,
         ("get", "scale") => get_scale(&ctx).await,
+        ("get", "log") if resource.group.is_empty() && resource.plural == "pods" => {
+            crate::logs::pod_log(&ctx).await
+        }
         ("list", "") => list::list(&ctx).await,
         ("watch", "") => watch::watch(&ctx).await,
         ("create", "") => create(&ctx, &read_body.await?).await,
@@ -618,7 +621,9 @@ async fn write_update(
     }
     admission::validate(resource, &new, Some(old))?;
     let reservation = match part {
-        Update::Main => services::allocate(&ctx.server, resource, Some(old), &mut new, dry_run).await?,
+        Update::Main => {
+            services::allocate(&ctx.server, resource, Some(old), &mut new, dry_run).await?
+        }
         _ => services::Reservation::none(),
     };
     meta::set_resource_version(&mut new, kv.mod_revision);
@@ -1024,7 +1029,12 @@ pub(crate) async fn delete_object(
         let mut obj = convert::from_storage(resource, meta::decode(&kv)?);
         check_delete_preconditions(resource, name, &obj, opts)?;
         let already_deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
-        let graceful = graceful::decide(resource, &mut obj, opts.grace_period, jiff::Timestamp::now());
+        let graceful = graceful::decide(
+            resource,
+            &mut obj,
+            opts.grace_period,
+            jiff::Timestamp::now(),
+        );
         if graceful == graceful::Graceful::AlreadyPending {
             // Finalizers cannot change through DeleteOptions once a deletion is under way.
             return Ok(Deleted::Pending(obj));

@@ -15,6 +15,7 @@ mod graceful;
 mod handlers;
 mod in_process;
 mod list;
+mod logs;
 mod meta;
 mod namespace;
 pub mod negotiate;
@@ -116,7 +117,6 @@ impl ApiServer {
     }
 
     /// The node agents, when plugged in.
-    #[allow(dead_code)]
     pub(crate) fn node_proxy(&self) -> Option<&Arc<dyn node_proxy::NodeProxy>> {
         self.node_proxy.get()
     }

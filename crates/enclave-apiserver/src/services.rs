@@ -16,11 +16,11 @@ use enclave_api::{ApiError, FieldError, ResourceInfo, registry};
 use enclave_store::RangeRequest;
 use serde_json::{Map, Value, json};
 
+use crate::ApiServer;
 use crate::admission::FieldValidation;
 use crate::allocator::{Allocations, Held, Ipv4Cidr, NodePortRange, Refusal};
 use crate::handlers::{self, Ctx};
 use crate::meta::{self, Update};
-use crate::ApiServer;
 
 /// The allocators of one API server: created empty, filled from the store on first use.
 pub(crate) struct ServiceAllocators {
@@ -51,7 +51,9 @@ fn services() -> Result<&'static ResourceInfo, ApiError> {
 fn lock(state: &Mutex<Allocations>) -> MutexGuard<'_, Allocations> {
     // A panic elsewhere cannot leave the sets half-updated (every change is one insert or
     // remove), so a poisoned lock is still consistent.
-    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The allocations, rebuilt from the stored Services the first time they are needed.
@@ -80,7 +82,10 @@ async fn allocations(server: &ApiServer) -> Result<Arc<Mutex<Allocations>>, ApiE
                     }
                 }
             }
-            tracing::debug!(services = page.kvs.len(), "Service allocations rebuilt from the store");
+            tracing::debug!(
+                services = page.kvs.len(),
+                "Service allocations rebuilt from the store"
+            );
             Ok(Arc::new(Mutex::new(state)))
         })
         .await
@@ -279,14 +284,18 @@ fn patch_allocated_values(new: &mut Value, old: &Value) {
         let used: HashSet<i64> = used_now.intersection(&used_before).copied().collect();
         let by_name: HashMap<&str, i64> = old_ports
             .iter()
-            .map(|p| (p.get("name").and_then(Value::as_str).unwrap_or(""), node_port(p)))
+            .map(|p| {
+                (
+                    p.get("name").and_then(Value::as_str).unwrap_or(""),
+                    node_port(p),
+                )
+            })
             .collect();
-        let by_name: HashMap<String, i64> =
-            by_name.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        if let Some(ports) = new
-            .pointer_mut("/spec/ports")
-            .and_then(Value::as_array_mut)
-        {
+        let by_name: HashMap<String, i64> = by_name
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        if let Some(ports) = new.pointer_mut("/spec/ports").and_then(Value::as_array_mut) {
             for port in ports.iter_mut().filter(|p| node_port(p) == 0) {
                 let name = port.get("name").and_then(Value::as_str).unwrap_or("");
                 if let Some(&before) = by_name.get(name)
@@ -342,9 +351,7 @@ fn drop_type_dependent_fields(new: &mut Value, old: &Value) {
                 .unwrap_or_default()
         };
         if node_ports(old) == node_ports(new)
-            && let Some(ports) = new
-                .pointer_mut("/spec/ports")
-                .and_then(Value::as_array_mut)
+            && let Some(ports) = new.pointer_mut("/spec/ports").and_then(Value::as_array_mut)
         {
             for port in ports.iter_mut().filter_map(Value::as_object_mut) {
                 port.remove("nodePort");
@@ -458,7 +465,11 @@ pub(crate) async fn allocate(
     }
     let state = allocations(server).await?;
     let owner = owner_of(new);
-    let already: HashSet<Held> = old.map(held_values).unwrap_or_default().into_iter().collect();
+    let already: HashSet<Held> = old
+        .map(held_values)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let mut taken = Vec::new();
     let result = {
         let mut guard = lock(&state);
@@ -504,9 +515,9 @@ fn shown_invalid(field: &str, shown: &str, detail: &str) -> FieldError {
 fn port_refusal(refusal: &Refusal, range: NodePortRange) -> String {
     match refusal {
         Refusal::Taken => "provided port is already allocated".into(),
-        Refusal::OutOfRange => format!(
-            "provided port is not in the valid range. The range of valid ports is {range}"
-        ),
+        Refusal::OutOfRange => {
+            format!("provided port is not in the valid range. The range of valid ports is {range}")
+        }
         Refusal::Full => "range is full".into(),
     }
 }
@@ -532,8 +543,7 @@ fn take_values(
         if ips.is_empty() {
             let ip = state.take_next_ip(owner, random()).map_err(|_| {
                 ApiError::Internal(
-                    "Internal error occurred: failed to allocate a serviceIP: range is full"
-                        .into(),
+                    "Internal error occurred: failed to allocate a serviceIP: range is full".into(),
                 )
             })?;
             take(state, Held::Ip(ip)).map_err(|_| {
@@ -546,7 +556,9 @@ fn take_values(
         } else if ips.first().is_none_or(|ip| ip != "None") {
             for ip in &ips {
                 let refused = match parse_ip_sloppy(ip) {
-                    Some(IpAddr::V4(v4)) => take(state, Held::Ip(v4)).err().map(|r| (r, v4.to_string())),
+                    Some(IpAddr::V4(v4)) => {
+                        take(state, Held::Ip(v4)).err().map(|r| (r, v4.to_string()))
+                    }
                     Some(other) => Some((Refusal::OutOfRange, other.to_string())),
                     // Validation already rejected what does not parse.
                     None => None,
@@ -828,7 +840,10 @@ async fn create_or_reconcile(
 /// Endpoints and EndpointSlice pointing at this server, as kube-apiserver's control plane does.
 pub(crate) async fn bootstrap_kubernetes_service(server: &Arc<ApiServer>) -> Result<(), ApiError> {
     let address = &server.config.server_address;
-    let service = kubernetes_service(server.config.service_cidr.first_host(), server_port(address));
+    let service = kubernetes_service(
+        server.config.service_cidr.first_host(),
+        server_port(address),
+    );
     create_or_reconcile(server, services()?, service, &["/spec/ports"]).await?;
     let Some((ip, port)) = endpoint_address(address) else {
         tracing::warn!(%address, "The server address has no IP; the kubernetes Service gets no endpoints");
@@ -836,7 +851,13 @@ pub(crate) async fn bootstrap_kubernetes_service(server: &Arc<ApiServer>) -> Res
     };
     let endpoints = registry::find("", "v1", "endpoints")
         .ok_or_else(|| ApiError::Internal("endpoints are not registered".into()))?;
-    create_or_reconcile(server, endpoints, kubernetes_endpoints(ip, port), &["/subsets"]).await?;
+    create_or_reconcile(
+        server,
+        endpoints,
+        kubernetes_endpoints(ip, port),
+        &["/subsets"],
+    )
+    .await?;
     let slices = registry::find("discovery.k8s.io", "v1", "endpointslices")
         .ok_or_else(|| ApiError::Internal("endpointslices are not registered".into()))?;
     create_or_reconcile(
@@ -858,9 +879,11 @@ mod tests {
 
     #[test]
     fn held_values_lists_ips_and_ports() {
-        let s = svc(json!({"type":"LoadBalancer","clusterIP":"10.96.0.10","clusterIPs":["10.96.0.10"],
+        let s = svc(
+            json!({"type":"LoadBalancer","clusterIP":"10.96.0.10","clusterIPs":["10.96.0.10"],
             "externalTrafficPolicy":"Local","healthCheckNodePort":31000,
-            "ports":[{"port":80,"nodePort":30080},{"port":443,"nodePort":30443}]}));
+            "ports":[{"port":80,"nodePort":30080},{"port":443,"nodePort":30443}]}),
+        );
         let held = held_values(&s);
         assert!(held.contains(&Held::Ip(Ipv4Addr::new(10, 96, 0, 10))));
         assert!(held.contains(&Held::Port(30080)));
@@ -875,8 +898,10 @@ mod tests {
 
     #[test]
     fn update_without_allocated_values_keeps_them() {
-        let old = svc(json!({"type":"NodePort","clusterIP":"10.96.0.10","clusterIPs":["10.96.0.10"],
-            "ports":[{"name":"http","port":80,"nodePort":30080}]}));
+        let old = svc(
+            json!({"type":"NodePort","clusterIP":"10.96.0.10","clusterIPs":["10.96.0.10"],
+            "ports":[{"name":"http","port":80,"nodePort":30080}]}),
+        );
         let mut new = svc(json!({"type":"NodePort","ports":[{"name":"http","port":80}]}));
         prepare_update(services().unwrap(), &old, &mut new);
         assert_eq!(new["spec"]["clusterIP"], "10.96.0.10");
@@ -886,14 +911,20 @@ mod tests {
 
     #[test]
     fn type_change_drops_unchanged_dependent_fields() {
-        let old = svc(json!({"type":"LoadBalancer","clusterIP":"10.96.0.10","clusterIPs":["10.96.0.10"],
+        let old = svc(
+            json!({"type":"LoadBalancer","clusterIP":"10.96.0.10","clusterIPs":["10.96.0.10"],
             "allocateLoadBalancerNodePorts":true,"externalTrafficPolicy":"Cluster",
-            "ports":[{"port":80,"nodePort":30080}]}));
+            "ports":[{"port":80,"nodePort":30080}]}),
+        );
         let mut to_cluster_ip = old.clone();
         to_cluster_ip["spec"]["type"] = json!("ClusterIP");
         prepare_update(services().unwrap(), &old, &mut to_cluster_ip);
         assert!(to_cluster_ip["spec"]["ports"][0].get("nodePort").is_none());
-        assert!(to_cluster_ip["spec"].get("allocateLoadBalancerNodePorts").is_none());
+        assert!(
+            to_cluster_ip["spec"]
+                .get("allocateLoadBalancerNodePorts")
+                .is_none()
+        );
         assert!(to_cluster_ip["spec"].get("externalTrafficPolicy").is_none());
         assert_eq!(to_cluster_ip["spec"]["clusterIP"], "10.96.0.10");
         let mut to_external = old.clone();
