@@ -805,13 +805,22 @@ async fn create_or_reconcile(
     owned: &[&str],
 ) -> Result<(), ApiError> {
     let name = meta::meta_str(&desired, "name").unwrap_or("").to_string();
-    let ctx = Ctx::internal(server, resource, Some("default"), "");
-    match handlers::create_object(&ctx, desired.clone(), FieldValidation::Ignore, false).await {
-        Ok(_) => return Ok(()),
-        Err(ApiError::AlreadyExists { .. }) => {}
+    let ctx = Ctx::internal(server, resource, Some("default"), &name);
+    // Read first: creating an existing Service would first fail on its own cluster IP.
+    match handlers::read(&ctx).await {
+        Ok(_) => {}
+        Err(ApiError::NotFound { .. }) => {
+            let create = Ctx::internal(server, resource, Some("default"), "");
+            match handlers::create_object(&create, desired.clone(), FieldValidation::Ignore, false)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(ApiError::AlreadyExists { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
         Err(e) => return Err(e),
     }
-    let ctx = Ctx::internal(server, resource, Some("default"), &name);
     handlers::guaranteed_update(&ctx, None, false, Update::Main, |old| {
         let mut new = old.clone();
         for member in owned {
