@@ -171,7 +171,10 @@ struct Slots {
     size: u32,
     offset: u32,
     first_dynamic: u32,
-    owners: HashMap<u32, String>,
+    /// Each taken slot's owner, and how many takes of that owner are outstanding: two
+    /// concurrent writes of one Service may both take a value, and the one that fails must
+    /// not free it under the one that was stored.
+    owners: HashMap<u32, (String, u32)>,
 }
 
 impl Slots {
@@ -194,11 +197,14 @@ impl Slots {
         if slot >= self.size {
             return Err(Refusal::OutOfRange);
         }
-        match self.owners.get(&slot) {
-            Some(held) if held == owner => Ok(()),
+        match self.owners.get_mut(&slot) {
+            Some((held, count)) if held == owner => {
+                *count += 1;
+                Ok(())
+            }
             Some(_) => Err(Refusal::Taken),
             None => {
-                self.owners.insert(slot, owner.to_string());
+                self.owners.insert(slot, (owner.to_string(), 1));
                 Ok(())
             }
         }
@@ -218,19 +224,24 @@ impl Slots {
         let slot = free(self.offset, self.size)
             .or_else(|| free(self.first_dynamic, self.offset))
             .ok_or(Refusal::Full)?;
-        self.owners.insert(slot, owner.to_string());
+        self.owners.insert(slot, (owner.to_string(), 1));
         Ok(slot)
     }
 
     fn release(&mut self, slot: u32, owner: &str) {
-        if self.owners.get(&slot).is_some_and(|held| held == owner) {
-            self.owners.remove(&slot);
+        if let Some((held, count)) = self.owners.get_mut(&slot)
+            && held == owner
+        {
+            *count -= 1;
+            if *count == 0 {
+                self.owners.remove(&slot);
+            }
         }
     }
 
     #[cfg(test)]
     fn owner(&self, slot: u32) -> Option<&str> {
-        self.owners.get(&slot).map(String::as_str)
+        self.owners.get(&slot).map(|(owner, _)| owner.as_str())
     }
 }
 
@@ -293,7 +304,8 @@ impl Allocations {
         u32::try_from(port - i64::from(self.ports_range.first)).ok()
     }
 
-    /// Takes a value for `owner` (already holding it is fine).
+    /// Takes a value for `owner`; an owner may take a value again, and must then release it
+    /// as many times.
     pub(crate) fn take(&mut self, value: Held, owner: &str) -> Result<(), Refusal> {
         match value {
             Held::Ip(ip) => {
@@ -410,6 +422,8 @@ mod tests {
         assert_eq!(a.take(ip, "b"), Err(Refusal::Taken));
         a.release(ip, "b");
         assert_eq!(a.owner(ip), Some("a"), "only the holder releases");
+        a.release(ip, "a");
+        assert_eq!(a.owner(ip), Some("a"), "one take is still outstanding");
         a.release(ip, "a");
         assert_eq!(a.owner(ip), None);
         assert_eq!(

@@ -522,6 +522,38 @@ fn port_refusal(refusal: &Refusal, range: NodePortRange) -> String {
     }
 }
 
+/// One request's takes: what it newly took is recorded, so that a failed write gives back
+/// exactly that (values the stored object already holds are never taken again).
+struct Taking<'a> {
+    state: &'a mut Allocations,
+    owner: &'a str,
+    already: &'a HashSet<Held>,
+    taken: &'a mut Vec<Held>,
+}
+
+impl Taking<'_> {
+    fn take(&mut self, value: Held) -> Result<(), Refusal> {
+        if self.already.contains(&value) || self.taken.contains(&value) {
+            return Ok(());
+        }
+        self.state.take(value, self.owner)?;
+        self.taken.push(value);
+        Ok(())
+    }
+
+    fn next_ip(&mut self) -> Result<Ipv4Addr, Refusal> {
+        let ip = self.state.take_next_ip(self.owner, random())?;
+        self.taken.push(Held::Ip(ip));
+        Ok(ip)
+    }
+
+    fn next_port(&mut self) -> Result<u16, Refusal> {
+        let port = self.state.take_next_port(self.owner, random())?;
+        self.taken.push(Held::Port(port));
+        Ok(port)
+    }
+}
+
 /// Takes every value `svc` needs and does not hold yet (`already`), recording each in `taken`.
 fn take_values(
     state: &mut Allocations,
@@ -530,24 +562,21 @@ fn take_values(
     svc: &mut Value,
     taken: &mut Vec<Held>,
 ) -> Result<(), ApiError> {
-    let mut take = |state: &mut Allocations, value: Held| -> Result<(), Refusal> {
-        if already.contains(&value) || taken.contains(&value) {
-            return Ok(());
-        }
-        state.take(value, owner)?;
-        taken.push(value);
-        Ok(())
+    let cidr = state.cidr();
+    let range = state.ports_range();
+    let mut t = Taking {
+        state,
+        owner,
+        already,
+        taken,
     };
     if needs_cluster_ip(svc) {
         let ips = cluster_ips(svc);
         if ips.is_empty() {
-            let ip = state.take_next_ip(owner, random()).map_err(|_| {
+            let ip = t.next_ip().map_err(|_| {
                 ApiError::Internal(
                     "Internal error occurred: failed to allocate a serviceIP: range is full".into(),
                 )
-            })?;
-            take(state, Held::Ip(ip)).map_err(|_| {
-                ApiError::Internal("Internal error occurred: failed to allocate a serviceIP".into())
             })?;
             if let Some(spec) = spec_mut(svc) {
                 spec.insert("clusterIP".into(), json!(ip.to_string()));
@@ -556,9 +585,7 @@ fn take_values(
         } else if ips.first().is_none_or(|ip| ip != "None") {
             for ip in &ips {
                 let refused = match parse_ip_sloppy(ip) {
-                    Some(IpAddr::V4(v4)) => {
-                        take(state, Held::Ip(v4)).err().map(|r| (r, v4.to_string()))
-                    }
+                    Some(IpAddr::V4(v4)) => t.take(Held::Ip(v4)).err().map(|r| (r, v4.to_string())),
                     Some(other) => Some((Refusal::OutOfRange, other.to_string())),
                     // Validation already rejected what does not parse.
                     None => None,
@@ -568,7 +595,7 @@ fn take_values(
                         Refusal::Taken => "provided IP is already allocated".to_string(),
                         _ => format!(
                             "the provided IP ({shown_ip}) is not in the valid range. The range of valid IPs is {}",
-                            state.cidr()
+                            cidr
                         ),
                     };
                     return Err(invalid(
@@ -583,7 +610,6 @@ fn take_values(
             }
         }
     }
-    let range = state.ports_range();
     let allocate_ports = should_allocate_node_ports(svc);
     let mut by_port: HashMap<i64, i64> = HashMap::new();
     let count = svc
@@ -605,18 +631,17 @@ fn take_values(
             (Some(shared), 0) => shared,
             (Some(shared), r) if r == shared => shared,
             (_, 0) => {
-                let p = state.take_next_port(owner, random()).map_err(|_| {
+                let p = t.next_port().map_err(|_| {
                     ApiError::Internal(
                         "Internal error occurred: failed to allocate a nodePort: range is full"
                             .into(),
                     )
                 })?;
-                let _ = take(state, Held::Port(p));
                 i64::from(p)
             }
             (_, r) => {
                 let refusal = match u16::try_from(r) {
-                    Ok(p) => take(state, Held::Port(p)).err(),
+                    Ok(p) => t.take(Held::Port(p)).err(),
                     Err(_) => Some(Refusal::OutOfRange),
                 };
                 if let Some(refusal) = refusal {
@@ -643,19 +668,18 @@ fn take_values(
             .and_then(Value::as_i64)
             .unwrap_or(0);
         if requested == 0 {
-            let p = state.take_next_port(owner, random()).map_err(|_| {
+            let p = t.next_port().map_err(|_| {
                 ApiError::Internal(
                     "Internal error occurred: failed to allocate a HealthCheck NodePort: range is full"
                         .into(),
                 )
             })?;
-            let _ = take(state, Held::Port(p));
             if let Some(spec) = spec_mut(svc) {
                 spec.insert("healthCheckNodePort".into(), json!(p));
             }
         } else {
             let refusal = match u16::try_from(requested) {
-                Ok(p) => take(state, Held::Port(p)).err(),
+                Ok(p) => t.take(Held::Port(p)).err(),
                 Err(_) => Some(Refusal::OutOfRange),
             };
             if let Some(refusal) = refusal {
