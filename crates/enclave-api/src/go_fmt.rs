@@ -1,7 +1,7 @@
 //! Go's formatting of values in messages (`%q` of strings, `%#v` of string slices), shared by validation and selectors.
 
 /// Go's `%q` of a string: double quotes, backslash escapes, printable Unicode kept.
-pub(crate) fn go_quote(s: &str) -> String {
+pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -33,7 +33,7 @@ pub(crate) fn go_quote(s: &str) -> String {
 }
 
 /// Go's `%#v` of a `[]string` that came from an optional list.
-pub(crate) fn go_string_slice(values: &[String]) -> String {
+pub fn go_string_slice(values: &[String]) -> String {
     if values.is_empty() {
         return "[]string(nil)".to_string();
     }

@@ -4,7 +4,7 @@
 //! Pure: no I/O, no clock (time is a parameter), no async runtime.
 
 pub mod defaults;
-mod go_fmt;
+pub mod go_fmt;
 pub mod openapi;
 pub mod patch_schema;
 pub mod registry;

@@ -18,7 +18,7 @@ use crate::discovery::{self, DiscoveryFormat};
 use crate::meta::{self, Update};
 use crate::negotiate::{self, BodyType, Representation};
 use crate::request::{self, RequestInfo};
-use crate::{ApiServer, convert, list, patching, response, tables, watch};
+use crate::{ApiServer, convert, graceful, list, patching, response, services, tables, watch};
 
 /// How often an update is retried when another writer got in between and the client gave no
 /// resourceVersion precondition (kube-apiserver's GuaranteedUpdate retries the same way).
@@ -35,7 +35,7 @@ pub fn router(server: Arc<ApiServer>) -> Router {
 pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
-    fn from_uri(uri: &Uri) -> Self {
+    pub(crate) fn from_uri(uri: &Uri) -> Self {
         let pairs = uri
             .query()
             .map(|q| {
@@ -242,6 +242,9 @@ async fn handle(server: Arc<ApiServer>, req: Request) -> Result<Response, ApiErr
     match (verb.as_str(), sub.as_str()) {
         ("get", "" | "status") => get(&ctx).await,
         ("get", "scale") => get_scale(&ctx).await,
+        ("get", "log") if resource.group.is_empty() && resource.plural == "pods" => {
+            crate::logs::pod_log(&ctx).await
+        }
         ("list", "") => list::list(&ctx).await,
         ("watch", "") => watch::watch(&ctx).await,
         ("create", "") => create(&ctx, &read_body.await?).await,
@@ -408,11 +411,14 @@ pub(crate) async fn create_object(
     }
     reset_status_on_create(resource, &mut obj);
     admission::default(resource, &mut obj);
+    services::prepare_create(resource, &mut obj);
     admission::validate(resource, &obj, None)?;
     let now = meta::now_rfc3339();
     meta::prepare_create(&mut obj, &now);
     patching::track_fields(resource, None, &mut obj, &ctx.manager(), None, &now);
     let key = resource.key(ctx.namespace(), &name);
+    // Cluster IPs and node ports, taken before the write and given back if it fails.
+    let reservation = services::allocate(&ctx.server, resource, None, &mut obj, dry_run).await?;
     if dry_run {
         // A dry run reports AlreadyExists as the real create would.
         if ctx
@@ -440,6 +446,7 @@ pub(crate) async fn create_object(
         )
         .await
         .map_err(|e| store_error(resource, &name, e))?;
+    reservation.commit();
     meta::set_resource_version(&mut obj, kv.mod_revision);
     Ok((obj, warnings))
 }
@@ -609,7 +616,16 @@ async fn write_update(
             };
         }
     }
+    if part == Update::Main {
+        services::prepare_update(resource, old, &mut new);
+    }
     admission::validate(resource, &new, Some(old))?;
+    let reservation = match part {
+        Update::Main => {
+            services::allocate(&ctx.server, resource, Some(old), &mut new, dry_run).await?
+        }
+        _ => services::Reservation::none(),
+    };
     meta::set_resource_version(&mut new, kv.mod_revision);
     let mut unchanged = new.clone();
     if let (Some(m), Some(old_fields)) = (
@@ -636,13 +652,15 @@ async fn write_update(
     if dry_run {
         return Ok(new);
     }
-    if is_deletion_complete(resource, &new) {
+    if is_deletion_complete(resource, old, &new) {
         let deleted = ctx
             .server
             .store
             .delete(&kv.key, kv.mod_revision)
             .await
             .map_err(|e| store_error(resource, name, e))?;
+        // What the update took goes back with the reservation; what the object held, here.
+        services::release_deleted(&ctx.server, resource, old).await?;
         meta::set_resource_version(&mut new, deleted.mod_revision);
         return Ok(new);
     }
@@ -656,23 +674,32 @@ async fn write_update(
         )
         .await
         .map_err(|e| store_error(resource, name, e))?;
+    reservation.commit();
+    services::release_unused(&ctx.server, resource, old, &new).await?;
     meta::set_resource_version(&mut new, written.mod_revision);
     Ok(new)
 }
 
-/// Whether an object marked for deletion has no finalizer left.
-pub(crate) fn is_deletion_complete(resource: &ResourceInfo, obj: &Value) -> bool {
-    if obj.pointer("/metadata/deletionTimestamp").is_none() {
+/// Whether an update removed the last finalizer of an object whose deletion waited only for
+/// finalizers (`shouldDeleteDuringUpdate`): a pod still within its grace period stays.
+pub(crate) fn is_deletion_complete(resource: &ResourceInfo, old: &Value, new: &Value) -> bool {
+    if new.pointer("/metadata/deletionTimestamp").is_none() {
         return false;
     }
-    let no_finalizers = |ptr: &str| {
-        obj.pointer(ptr)
-            .and_then(Value::as_array)
-            .is_none_or(Vec::is_empty)
+    let is_namespace = resource.group.is_empty() && resource.plural == "namespaces";
+    let has_finalizers = |obj: &Value| {
+        let any = |ptr: &str| {
+            obj.pointer(ptr)
+                .and_then(Value::as_array)
+                .is_some_and(|list| !list.is_empty())
+        };
+        any("/metadata/finalizers") || (is_namespace && any("/spec/finalizers"))
     };
-    let spec_done = !(resource.group.is_empty() && resource.plural == "namespaces")
-        || no_finalizers("/spec/finalizers");
-    no_finalizers("/metadata/finalizers") && spec_done
+    let grace = old
+        .pointer("/metadata/deletionGracePeriodSeconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    !has_finalizers(new) && has_finalizers(old) && grace == 0
 }
 
 // === patch ===
@@ -954,6 +981,13 @@ async fn delete(ctx: &Ctx, body: &[u8]) -> Result<Response, ApiError> {
             &obj,
             Representation::Json,
         )),
+        // Pods and Services answer with the deleted object (`ReturnDeletedObject`).
+        Deleted::Gone(obj) if returns_deleted_object(ctx.resource) => Ok(respond_object(
+            ctx,
+            StatusCode::OK,
+            &obj,
+            Representation::Json,
+        )),
         Deleted::Gone(obj) => {
             let details = json!({
                 "name": ctx.info.name,
@@ -969,8 +1003,14 @@ async fn delete(ctx: &Ctx, body: &[u8]) -> Result<Response, ApiError> {
     }
 }
 
+/// Whether a DELETE that removed the object answers with it rather than a Status.
+fn returns_deleted_object(resource: &ResourceInfo) -> bool {
+    resource.group.is_empty() && matches!(resource.plural, "pods" | "services")
+}
+
 /// Deletes one object: at once, or by marking it for deletion when finalizers (its own, or
-/// those the propagation policy adds) must run first.
+/// those the propagation policy adds) must run first, or when it is a pod that its node must
+/// stop first (graceful deletion).
 pub(crate) async fn delete_object(
     ctx: &Ctx,
     name: &str,
@@ -988,6 +1028,17 @@ pub(crate) async fn delete_object(
             .ok_or_else(|| not_found(resource, name))?;
         let mut obj = convert::from_storage(resource, meta::decode(&kv)?);
         check_delete_preconditions(resource, name, &obj, opts)?;
+        let already_deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
+        let graceful = graceful::decide(
+            resource,
+            &mut obj,
+            opts.grace_period,
+            jiff::Timestamp::now(),
+        );
+        if graceful == graceful::Graceful::AlreadyPending {
+            // Finalizers cannot change through DeleteOptions once a deletion is under way.
+            return Ok(Deleted::Pending(obj));
+        }
         let mut finalizers: Vec<Value> = obj
             .pointer("/metadata/finalizers")
             .and_then(Value::as_array)
@@ -999,7 +1050,6 @@ pub(crate) async fn delete_object(
             _ => None,
         };
         let is_namespace = resource.group.is_empty() && resource.plural == "namespaces";
-        let already_deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
         if let Some(f) = wanted
             && !already_deleting
             && !finalizers.iter().any(|x| x == f)
@@ -1007,12 +1057,17 @@ pub(crate) async fn delete_object(
             finalizers.push(json!(f));
         }
         let must_wait = !finalizers.is_empty() || is_namespace;
-        if !must_wait {
+        let grace_seconds = match graceful {
+            graceful::Graceful::Marked { seconds } => Some(seconds),
+            _ => None,
+        };
+        if !must_wait && grace_seconds.is_none() {
             if opts.dry_run {
                 return Ok(Deleted::Gone(obj));
             }
             match ctx.server.store.delete(&key, kv.mod_revision).await {
                 Ok(deleted) => {
+                    services::release_deleted(&ctx.server, resource, &obj).await?;
                     meta::set_resource_version(&mut obj, deleted.mod_revision);
                     return Ok(Deleted::Gone(obj));
                 }
@@ -1020,16 +1075,19 @@ pub(crate) async fn delete_object(
                 Err(e) => return Err(store_error(resource, name, e)),
             }
         }
-        if already_deleting && wanted.is_none() {
+        if already_deleting && wanted.is_none() && grace_seconds.is_none() {
             return Ok(Deleted::Pending(obj));
         }
         if let Some(m) = meta::metadata_mut(&mut obj) {
-            if !already_deleting {
+            if grace_seconds.is_none() && !already_deleting {
+                // markAsDeleting: deletion waits only for finalizers, so no grace period.
                 m.insert("deletionTimestamp".into(), json!(meta::now_rfc3339()));
-                m.insert(
-                    "deletionGracePeriodSeconds".into(),
-                    json!(opts.grace_period.unwrap_or(0).max(0)),
-                );
+                m.insert("deletionGracePeriodSeconds".into(), json!(0));
+                if let Some(generation) = m.get("generation").and_then(Value::as_i64)
+                    && generation > 0
+                {
+                    m.insert("generation".into(), json!(generation + 1));
+                }
             }
             if !finalizers.is_empty() {
                 m.insert("finalizers".into(), Value::Array(finalizers));
@@ -1039,10 +1097,17 @@ pub(crate) async fn delete_object(
             let status = o.entry("status").or_insert_with(|| json!({}));
             status["phase"] = json!("Terminating");
         }
+        // A pod whose grace period is 0 goes right after the mark, as upstream does (watchers
+        // see MODIFIED, then DELETED), unless finalizers hold it.
+        let delete_now = grace_seconds == Some(0) && !must_wait;
         if opts.dry_run {
-            return Ok(Deleted::Pending(obj));
+            return Ok(if delete_now {
+                Deleted::Gone(obj)
+            } else {
+                Deleted::Pending(obj)
+            });
         }
-        match ctx
+        let written = match ctx
             .server
             .store
             .update(
@@ -1052,13 +1117,26 @@ pub(crate) async fn delete_object(
             )
             .await
         {
-            Ok(written) => {
-                meta::set_resource_version(&mut obj, written.mod_revision);
-                if is_namespace {
-                    ctx.server.namespace_wakeup.notify_one();
-                }
-                return Ok(Deleted::Pending(obj));
+            Ok(written) => written,
+            Err(StoreError::Conflict { .. }) => continue,
+            Err(e) => return Err(store_error(resource, name, e)),
+        };
+        meta::set_resource_version(&mut obj, written.mod_revision);
+        if is_namespace {
+            ctx.server.namespace_wakeup.notify_one();
+        }
+        if !delete_now {
+            return Ok(Deleted::Pending(obj));
+        }
+        match ctx.server.store.delete(&key, written.mod_revision).await {
+            Ok(deleted) => {
+                services::release_deleted(&ctx.server, resource, &obj).await?;
+                meta::set_resource_version(&mut obj, deleted.mod_revision);
+                return Ok(Deleted::Gone(obj));
             }
+            // Someone else (the node agent) finished the deletion first.
+            Err(StoreError::NotFound { .. }) => return Ok(Deleted::Gone(obj)),
+            // Changed since the mark: the next round sees a grace period of 0 and deletes.
             Err(StoreError::Conflict { .. }) => continue,
             Err(e) => return Err(store_error(resource, name, e)),
         }

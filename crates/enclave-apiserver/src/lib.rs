@@ -6,13 +6,16 @@
 //! [`auth::Authorizer`] hook.
 
 mod admission;
+pub mod allocator;
 pub mod auth;
 mod convert;
 pub mod discovery;
 mod filter;
+mod graceful;
 mod handlers;
 mod in_process;
 mod list;
+mod logs;
 mod meta;
 mod namespace;
 pub mod negotiate;
@@ -22,6 +25,7 @@ mod patching;
 pub mod request;
 mod response;
 mod reviews;
+mod services;
 mod tables;
 mod watch;
 
@@ -46,6 +50,12 @@ pub struct Config {
     pub max_watch_timeout: Duration,
     /// Largest accepted request body in bytes (kube-apiserver: 3 MiB).
     pub max_body_bytes: usize,
+    /// Where Service cluster IPs come from (`--service-cluster-ip-range`); its first host
+    /// address is the `kubernetes` Service's.
+    pub service_cidr: allocator::Ipv4Cidr,
+    /// Where NodePort and LoadBalancer Services get their node ports
+    /// (`--service-node-port-range`).
+    pub node_port_range: allocator::NodePortRange,
 }
 
 impl Default for Config {
@@ -55,6 +65,8 @@ impl Default for Config {
             bookmark_interval: Duration::from_secs(60),
             max_watch_timeout: Duration::from_secs(30 * 60),
             max_body_bytes: 3 * 1024 * 1024,
+            service_cidr: allocator::Ipv4Cidr::DEFAULT_SERVICE_CIDR,
+            node_port_range: allocator::NodePortRange::DEFAULT,
         }
     }
 }
@@ -70,6 +82,8 @@ pub struct ApiServer {
     shutdown: tokio::sync::watch::Sender<bool>,
     /// The node agents, for container logs; plugged in once the runtime runs.
     node_proxy: std::sync::OnceLock<Arc<dyn node_proxy::NodeProxy>>,
+    /// The cluster IPs and node ports in use.
+    services: services::ServiceAllocators,
 }
 
 impl ApiServer {
@@ -79,7 +93,10 @@ impl ApiServer {
         authorizer: Arc<dyn auth::Authorizer>,
         config: Config,
     ) -> Arc<Self> {
+        let services =
+            services::ServiceAllocators::new(config.service_cidr, config.node_port_range);
         Arc::new(Self {
+            services,
             store,
             authorizer,
             config,
@@ -100,7 +117,6 @@ impl ApiServer {
     }
 
     /// The node agents, when plugged in.
-    #[allow(dead_code)]
     pub(crate) fn node_proxy(&self) -> Option<&Arc<dyn node_proxy::NodeProxy>> {
         self.node_proxy.get()
     }

@@ -57,7 +57,8 @@ fn namespaces() -> Result<&'static ResourceInfo, ApiError> {
         .ok_or_else(|| ApiError::Internal("namespaces are not registered".into()))
 }
 
-/// Creates the system namespaces that do not exist yet.
+/// Creates the system namespaces that do not exist yet, and the `kubernetes` Service in
+/// `default` with its Endpoints and EndpointSlice (repaired when they differ).
 pub async fn bootstrap(server: &Arc<ApiServer>) -> Result<(), ApiError> {
     let ns = namespaces()?;
     for name in SYSTEM_NAMESPACES {
@@ -68,7 +69,7 @@ pub async fn bootstrap(server: &Arc<ApiServer>) -> Result<(), ApiError> {
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    crate::services::bootstrap_kubernetes_service(server).await
 }
 
 /// Empties and removes namespaces marked for deletion until `shutdown` completes.

@@ -2,7 +2,8 @@
 //! (`ValidateService`, `validateServicePort`, `ValidatePortNumOrName`,
 //! `validateUpgradeDowngradeClusterIPs`, `ValidateNamespace`, `ValidateConfigMap`,
 //! `ValidateConfigMapUpdate`, `ValidateSecret`, `ValidateSecretUpdate`, `ValidateEventCreate`,
-//! `ValidateNode`, `ValidateEndpoints`) and the service node-port allocator's message.
+//! `ValidateNode`, `ValidateEndpoints`). Node ports are checked against the range by the API
+//! server's allocator, which knows the configured range.
 
 use std::collections::HashSet;
 
@@ -17,9 +18,6 @@ use super::{
 
 /// `core.MaxSecretSize`.
 const MAX_SECRET_SIZE: usize = 1024 * 1024;
-
-/// The default `--service-node-port-range`.
-const NODE_PORT_RANGE: (i64, i64) = (30000, 32767);
 
 /// The kubelet port, never exposed by a LoadBalancer (`ports.KubeletPort`).
 const KUBELET_PORT: i64 = 10250;
@@ -155,17 +153,7 @@ pub(crate) fn service(errs: &mut Errors, obj: &Value, old: Option<&Value>) {
         if !node_ports.insert((text(port, &["protocol"]), node_port)) {
             errs.duplicate_shown(&format!("spec.ports[{i}].nodePort"), &node_port.to_string());
         }
-        // The node-port allocator's refusal (pkg/registry/core/service/portallocator).
-        if !(NODE_PORT_RANGE.0..=NODE_PORT_RANGE.1).contains(&node_port) {
-            errs.invalid_int(
-                &format!("spec.ports[{i}].nodePort"),
-                node_port,
-                &format!(
-                    "provided port is not in the valid range. The range of valid ports is {}-{}",
-                    NODE_PORT_RANGE.0, NODE_PORT_RANGE.1
-                ),
-            );
-        }
+        // The range is the node-port allocator's to check (the API server's configured range).
     }
     let mut seen = HashSet::new();
     for (i, port) in ports.iter().enumerate() {
