@@ -408,7 +408,7 @@ mod tests {
         };
         assert_eq!(select(&r, &filter(tail, 40)).0, b"three\nfour\n");
         let since = LogRequest {
-            since_seconds: Some(25),
+            since_seconds: Some(35),
             ..LogRequest::default()
         };
         assert_eq!(select(&r, &filter(since, 40)).0, b"two\nthree\nfour\n");
@@ -504,6 +504,7 @@ mod tests {
     #[tokio::test]
     async fn follow_streams_until_the_instance_stops() {
         let store = LogStore::default();
+        store.register("uid-1", "p", &[("web".into(), "ContainerCreating")]);
         let log = store.new_instance("uid-1", "web");
         log.push(at(0), "before");
         let follow = LogRequest {
