@@ -38,7 +38,10 @@ fn cidr_parsing() {
     assert_eq!(pool().size(), 8192);
     assert!(pool().contains(ip("10.244.31.255")));
     assert!(!pool().contains(ip("10.244.32.0")));
-    assert!("10.244.0.1/19".parse::<Ipv4Cidr>().is_err(), "host bits set");
+    assert!(
+        "10.244.0.1/19".parse::<Ipv4Cidr>().is_err(),
+        "host bits set"
+    );
     assert!("10.244.0.0/33".parse::<Ipv4Cidr>().is_err());
     assert!("nonsense".parse::<Ipv4Cidr>().is_err());
 }
@@ -51,15 +54,26 @@ fn namespaces_get_their_own_subnets_and_pods_start_at_dot_two() {
     let first = a.allocate("shop", "uid-1");
     assert_eq!(first, Ok(ip("10.244.0.2")), ".1 is the segment gateway");
     assert_eq!(a.allocate("shop", "uid-2"), Ok(ip("10.244.0.3")));
-    assert_eq!(a.allocate("shop", "uid-1"), Ok(ip("10.244.0.2")), "stable per pod");
-    assert_eq!(a.allocate("other", "uid-3"), Ok(ip("10.244.0.18")), "next /28 for another namespace");
+    assert_eq!(
+        a.allocate("shop", "uid-1"),
+        Ok(ip("10.244.0.2")),
+        "stable per pod"
+    );
+    assert_eq!(
+        a.allocate("other", "uid-3"),
+        Ok(ip("10.244.0.18")),
+        "next /28 for another namespace"
+    );
     // A /28 holds 13 pods (.2-.14); the 14th takes a new subnet.
     for n in 3..=13 {
         assert!(a.allocate("shop", &format!("uid-shop-{n}")).is_ok());
     }
     assert_eq!(a.allocate("shop", "uid-14"), Ok(ip("10.244.0.34")));
     assert_eq!(
-        a.subnets_of("shop").iter().map(ToString::to_string).collect::<Vec<_>>(),
+        a.subnets_of("shop")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         ["10.244.0.0/28", "10.244.0.32/28"]
     );
     // Released addresses are reused first.
@@ -79,7 +93,10 @@ fn restore_keeps_addresses_across_a_restart_and_refuses_conflicts() {
     let taken = a.restore("shop", "uid-9", ip("10.244.1.5"));
     assert!(matches!(taken, Err(AddressError::Unavailable { .. })));
     let other_namespace = a.restore("web", "uid-10", ip("10.244.1.6"));
-    assert!(matches!(other_namespace, Err(AddressError::Unavailable { .. })));
+    assert!(matches!(
+        other_namespace,
+        Err(AddressError::Unavailable { .. })
+    ));
     let gateway = a.restore("web", "uid-11", ip("10.244.2.1"));
     assert!(matches!(gateway, Err(AddressError::Unavailable { .. })));
     let outside = a.restore("web", "uid-12", ip("192.168.0.2"));
@@ -98,11 +115,23 @@ fn a_full_pool_is_an_error_not_a_panic() {
         panic!("allocator");
     };
     for n in 0..26 {
-        assert!(a.allocate(&format!("ns-{}", n / 13), &format!("uid-{n}")).is_ok());
+        assert!(
+            a.allocate(&format!("ns-{}", n / 13), &format!("uid-{n}"))
+                .is_ok()
+        );
     }
-    assert!(matches!(a.allocate("ns-0", "uid-x"), Err(AddressError::Exhausted { .. })));
-    assert!(matches!(a.allocate("ns-9", "uid-y"), Err(AddressError::Exhausted { .. })));
-    assert!(AllocatorState::new(small, 26).is_err(), "subnet larger than the pool");
+    assert!(matches!(
+        a.allocate("ns-0", "uid-x"),
+        Err(AddressError::Exhausted { .. })
+    ));
+    assert!(matches!(
+        a.allocate("ns-9", "uid-y"),
+        Err(AddressError::Exhausted { .. })
+    ));
+    assert!(
+        AllocatorState::new(small, 26).is_err(),
+        "subnet larger than the pool"
+    );
     assert!(AllocatorState::new(small, 31).is_err(), "no room for pods");
 }
 
@@ -230,7 +259,10 @@ fn sources() -> EnvSources {
     );
     sources.secrets.insert(
         "creds".into(),
-        Some(BTreeMap::from([("password".to_string(), "s3cret".to_string())])),
+        Some(BTreeMap::from([(
+            "password".to_string(),
+            "s3cret".to_string(),
+        )])),
     );
     sources.secrets.insert("optional-secret".into(), None);
     sources
@@ -254,21 +286,41 @@ fn environment_resolves_like_kubelet() {
     };
     let (config_maps, secrets) = env::referenced_sources(&container);
     assert_eq!(config_maps.into_iter().collect::<Vec<_>>(), ["settings"]);
-    assert_eq!(secrets.into_iter().collect::<Vec<_>>(), ["creds", "optional-secret"]);
+    assert_eq!(
+        secrets.into_iter().collect::<Vec<_>>(),
+        ["creds", "optional-secret"]
+    );
     let resolved = env::resolve_env(facts(&p), &container, &sources());
     let Ok(resolved) = resolved else {
         panic!("env: {resolved:?}");
     };
-    let map: HashMap<&str, &str> = resolved.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(map.get("CFG_color"), Some(&"overridden"), "env overrides envFrom");
-    assert_eq!(resolved.first().map(|(k, _)| k.as_str()), Some("CFG_color"), "envFrom first");
-    assert!(!map.contains_key("CFG_bad key"), "invalid names from envFrom are skipped");
+    let map: HashMap<&str, &str> = resolved
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        map.get("CFG_color"),
+        Some(&"overridden"),
+        "env overrides envFrom"
+    );
+    assert_eq!(
+        resolved.first().map(|(k, _)| k.as_str()),
+        Some("CFG_color"),
+        "envFrom first"
+    );
+    assert!(
+        !map.contains_key("CFG_bad key"),
+        "invalid names from envFrom are skipped"
+    );
     assert_eq!(map.get("PORT"), Some(&"8080"));
     // POD_IP is defined after URL: kubelet leaves the reference as written.
     assert_eq!(map.get("URL"), Some(&"http://$(POD_IP):8080/"));
     assert_eq!(map.get("POD_NAME"), Some(&"web-abc"));
     assert_eq!(map.get("POD_NAMESPACE"), Some(&"shop"));
-    assert_eq!(map.get("POD_UID"), Some(&"0f6b1e3c-1111-2222-3333-444455556666"));
+    assert_eq!(
+        map.get("POD_UID"),
+        Some(&"0f6b1e3c-1111-2222-3333-444455556666")
+    );
     assert_eq!(map.get("APP"), Some(&"web"));
     assert_eq!(map.get("OWNER"), Some(&"team-a"));
     assert_eq!(map.get("POD_IP"), Some(&"10.244.0.2"));
@@ -281,7 +333,13 @@ fn environment_resolves_like_kubelet() {
     let command = env::expand_all(container.command.as_deref().unwrap_or_default(), &resolved);
     assert_eq!(
         command,
-        ["/bin/serve", "--port=8080", "--name=web-abc", "--literal=$(PORT)", "--missing=$(NOPE)"]
+        [
+            "/bin/serve",
+            "--port=8080",
+            "--name=web-abc",
+            "--literal=$(PORT)",
+            "--missing=$(NOPE)"
+        ]
     );
 }
 
@@ -330,8 +388,17 @@ fn probes_read_from_the_spec() {
     };
     let probes = ProbeSpec::of_container(&container);
     let kinds: Vec<ProbeKind> = probes.iter().map(|p| p.kind).collect();
-    assert_eq!(kinds, [ProbeKind::Startup, ProbeKind::Readiness, ProbeKind::Liveness]);
-    assert!(matches!(&probes[0].action, ProbeAction::Unsupported(m) if m.contains("exec probes are not supported")));
+    assert_eq!(
+        kinds,
+        [
+            ProbeKind::Startup,
+            ProbeKind::Readiness,
+            ProbeKind::Liveness
+        ]
+    );
+    assert!(
+        matches!(&probes[0].action, ProbeAction::Unsupported(m) if m.contains("exec probes are not supported"))
+    );
     assert_eq!(
         probes[1].action,
         ProbeAction::Http {
@@ -344,7 +411,10 @@ fn probes_read_from_the_spec() {
         "the named port resolves through the container's ports"
     );
     assert_eq!(probes[1].period, Duration::from_secs(2));
-    assert_eq!((probes[1].success_threshold, probes[1].failure_threshold), (2, 1));
+    assert_eq!(
+        (probes[1].success_threshold, probes[1].failure_threshold),
+        (2, 1)
+    );
     assert_eq!(probes[2].action, ProbeAction::Tcp { port: 8080 });
     assert_eq!(probes[2].initial_delay, Duration::from_secs(5));
     assert_eq!(probes[2].period, Duration::from_secs(10), "default period");
@@ -361,7 +431,11 @@ fn probe_results_change_only_after_their_thresholds() {
     let probes = ProbeSpec::of_container(&container);
     let readiness = &probes[1];
     let mut tracker = ProbeTracker::new(ProbeKind::Readiness);
-    assert_eq!(tracker.result, Some(false), "not ready before the first probe");
+    assert_eq!(
+        tracker.result,
+        Some(false),
+        "not ready before the first probe"
+    );
     assert!(!tracker.record(true, readiness), "one success of two");
     assert!(tracker.record(true, readiness), "second success: ready");
     assert_eq!(tracker.result, Some(true));
@@ -395,7 +469,11 @@ fn terminated(code: i32, reason: &str) -> Terminated {
     }
 }
 
-fn model(init: Vec<ContainerModel>, containers: Vec<ContainerModel>, policy: RestartPolicy) -> PodModel {
+fn model(
+    init: Vec<ContainerModel>,
+    containers: Vec<ContainerModel>,
+    policy: RestartPolicy,
+) -> PodModel {
     PodModel {
         init,
         containers,
@@ -407,7 +485,9 @@ fn model(init: Vec<ContainerModel>, containers: Vec<ContainerModel>, policy: Res
         sandbox_ready: true,
         terminal: false,
         transitions: [None; 4],
-        other_conditions: vec![json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2023-11-14T22:13:20Z"})],
+        other_conditions: vec![
+            json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2023-11-14T22:13:20Z"}),
+        ],
     }
 }
 
@@ -431,7 +511,11 @@ fn condition<'a>(status: &'a Value, kind: &str) -> &'a Value {
 #[test]
 fn a_creating_pod_is_pending_with_kubelets_conditions() {
     let mut m = model(
-        vec![ContainerModel::waiting("migrate", "busybox:1.36", "PodInitializing")],
+        vec![ContainerModel::waiting(
+            "migrate",
+            "busybox:1.36",
+            "PodInitializing",
+        )],
         vec![ContainerModel::waiting("web", "nginx", "PodInitializing")],
         RestartPolicy::Always,
     );
@@ -443,17 +527,32 @@ fn a_creating_pod_is_pending_with_kubelets_conditions() {
         .unwrap_or_default();
     assert_eq!(
         types,
-        ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]
+        [
+            "PodReadyToStartContainers",
+            "Initialized",
+            "Ready",
+            "ContainersReady",
+            "PodScheduled"
+        ]
     );
-    assert_eq!(condition(&status, "PodReadyToStartContainers")["status"], "True");
+    assert_eq!(
+        condition(&status, "PodReadyToStartContainers")["status"],
+        "True"
+    );
     assert_eq!(
         condition(&status, "Initialized"),
         &json!({"type": "Initialized", "status": "False", "lastProbeTime": null,
                 "lastTransitionTime": "2023-11-14T22:13:22Z", "reason": "ContainersNotInitialized",
                 "message": "containers with incomplete status: [migrate]"})
     );
-    assert_eq!(condition(&status, "Ready")["message"], "containers with unready status: [web]");
-    assert_eq!(condition(&status, "ContainersReady")["reason"], "ContainersNotReady");
+    assert_eq!(
+        condition(&status, "Ready")["message"],
+        "containers with unready status: [web]"
+    );
+    assert_eq!(
+        condition(&status, "ContainersReady")["reason"],
+        "ContainersNotReady"
+    );
     assert_eq!(status["podIP"], "10.244.0.2");
     assert_eq!(status["podIPs"], json!([{"ip": "10.244.0.2"}]));
     assert_eq!(status["hostIP"], "10.15.0.11");
@@ -465,7 +564,10 @@ fn a_creating_pod_is_pending_with_kubelets_conditions() {
                "ready": false, "restartCount": 0, "image": "docker.io/library/nginx:latest",
                "imageID": "", "started": false})
     );
-    assert_eq!(status["initContainerStatuses"][0]["image"], "docker.io/library/busybox:1.36");
+    assert_eq!(
+        status["initContainerStatuses"][0]["image"],
+        "docker.io/library/busybox:1.36"
+    );
 }
 
 #[test]
@@ -487,16 +589,27 @@ fn a_running_ready_pod_and_transition_times() {
     m.containers[0].ready = true;
     let second = status::status_json(&mut m, at(20));
     assert_eq!(condition(&second, "Ready")["status"], "True");
-    assert_eq!(condition(&second, "Ready")["lastTransitionTime"], "2023-11-14T22:13:40Z");
+    assert_eq!(
+        condition(&second, "Ready")["lastTransitionTime"],
+        "2023-11-14T22:13:40Z"
+    );
     assert_eq!(
         condition(&second, "Initialized")["lastTransitionTime"],
         "2023-11-14T22:13:30Z",
         "unchanged conditions keep their transition time"
     );
     let web = &second["containerStatuses"][0];
-    assert_eq!(web["state"], json!({"running": {"startedAt": "2023-11-14T22:13:21Z"}}));
+    assert_eq!(
+        web["state"],
+        json!({"running": {"startedAt": "2023-11-14T22:13:21Z"}})
+    );
     assert_eq!(web["started"], true);
-    assert!(web["imageID"].as_str().is_some_and(|id| id.starts_with("docker.io/library/nginx@sha256:") && id.len() == "docker.io/library/nginx@sha256:".len() + 64));
+    assert!(
+        web["imageID"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("docker.io/library/nginx@sha256:")
+                && id.len() == "docker.io/library/nginx@sha256:".len() + 64)
+    );
     assert_eq!(web["containerID"], "containerd://web");
 }
 
@@ -505,7 +618,9 @@ fn phases_follow_kubelets_get_phase() {
     let crash_looping = ContainerModel {
         state: RunState::Waiting {
             reason: "CrashLoopBackOff".into(),
-            message: Some("back-off 10s restarting failed container=web pod=web-abc_shop(uid)".into()),
+            message: Some(
+                "back-off 10s restarting failed container=web pod=web-abc_shop(uid)".into(),
+            ),
         },
         last: Some(terminated(1, "Error")),
         restart_count: 2,
@@ -513,7 +628,10 @@ fn phases_follow_kubelets_get_phase() {
     };
     let mut m = model(vec![], vec![crash_looping], RestartPolicy::Always);
     let status = status::status_json(&mut m, at(30));
-    assert_eq!(status["phase"], "Running", "a crash-looping container counts as stopped");
+    assert_eq!(
+        status["phase"], "Running",
+        "a crash-looping container counts as stopped"
+    );
     assert_eq!(
         status["containerStatuses"][0]["lastState"]["terminated"],
         json!({"exitCode": 1, "reason": "Error", "startedAt": "2023-11-14T22:13:20Z",
@@ -522,20 +640,42 @@ fn phases_follow_kubelets_get_phase() {
     assert_eq!(status["containerStatuses"][0]["restartCount"], 2);
 
     let done = |code: i32, name: &str| ContainerModel {
-        state: RunState::Terminated(terminated(code, if code == 0 { "Completed" } else { "Error" })),
+        state: RunState::Terminated(terminated(
+            code,
+            if code == 0 { "Completed" } else { "Error" },
+        )),
         ..ContainerModel::waiting(name, "busybox", "ContainerCreating")
     };
-    let mut succeeded = model(vec![], vec![done(0, "a"), done(0, "b")], RestartPolicy::Never);
+    let mut succeeded = model(
+        vec![],
+        vec![done(0, "a"), done(0, "b")],
+        RestartPolicy::Never,
+    );
     succeeded.terminal = true;
     succeeded.sandbox_ready = false;
     let status = status::status_json(&mut succeeded, at(40));
     assert_eq!(status["phase"], "Succeeded");
     assert_eq!(condition(&status, "Ready")["reason"], "PodCompleted");
-    assert_eq!(condition(&status, "PodReadyToStartContainers")["status"], "False");
-    let failed = model(vec![], vec![done(0, "a"), done(3, "b")], RestartPolicy::Never);
+    assert_eq!(
+        condition(&status, "PodReadyToStartContainers")["status"],
+        "False"
+    );
+    let failed = model(
+        vec![],
+        vec![done(0, "a"), done(3, "b")],
+        RestartPolicy::Never,
+    );
     assert_eq!(status::phase(&failed), "Failed");
-    let on_failure = model(vec![], vec![done(0, "a"), done(3, "b")], RestartPolicy::OnFailure);
-    assert_eq!(status::phase(&on_failure), "Running", "OnFailure restarts the failed one");
+    let on_failure = model(
+        vec![],
+        vec![done(0, "a"), done(3, "b")],
+        RestartPolicy::OnFailure,
+    );
+    assert_eq!(
+        status::phase(&on_failure),
+        "Running",
+        "OnFailure restarts the failed one"
+    );
     let init_failed = model(
         vec![done(1, "migrate")],
         vec![ContainerModel::waiting("web", "nginx", "PodInitializing")],
@@ -565,12 +705,17 @@ fn phases_follow_kubelets_get_phase() {
 
 #[test]
 fn qos_classes() {
-    let best_effort = pod("metadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx\n");
+    let best_effort =
+        pod("metadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx\n");
     assert_eq!(status::qos_class(&best_effort), "BestEffort");
     let guaranteed = pod(
         "metadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx\n    resources:\n      limits: {cpu: 500m, memory: 128Mi}\n",
     );
-    assert_eq!(status::qos_class(&guaranteed), "Guaranteed", "requests default to limits");
+    assert_eq!(
+        status::qos_class(&guaranteed),
+        "Guaranteed",
+        "requests default to limits"
+    );
     let burstable = pod(
         "metadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx\n    resources:\n      requests: {cpu: 100m}\n      limits: {cpu: 500m, memory: 128Mi}\n",
     );
@@ -580,34 +725,67 @@ fn qos_classes() {
 
 #[test]
 fn image_names_as_the_container_runtime_reports_them() {
-    assert_eq!(status::normalize_image("nginx"), "docker.io/library/nginx:latest");
-    assert_eq!(status::normalize_image("nginx:1.27"), "docker.io/library/nginx:1.27");
-    assert_eq!(status::normalize_image("ealen/echo-server"), "docker.io/ealen/echo-server:latest");
+    assert_eq!(
+        status::normalize_image("nginx"),
+        "docker.io/library/nginx:latest"
+    );
+    assert_eq!(
+        status::normalize_image("nginx:1.27"),
+        "docker.io/library/nginx:1.27"
+    );
+    assert_eq!(
+        status::normalize_image("ealen/echo-server"),
+        "docker.io/ealen/echo-server:latest"
+    );
     assert_eq!(
         status::normalize_image("registry.k8s.io/e2e-test-images/agnhost:2.52"),
         "registry.k8s.io/e2e-test-images/agnhost:2.52"
     );
-    assert_eq!(status::normalize_image("localhost:5000/shop"), "localhost:5000/shop:latest");
+    assert_eq!(
+        status::normalize_image("localhost:5000/shop"),
+        "localhost:5000/shop:latest"
+    );
     assert!(status::image_id("nginx:1.27").starts_with("docker.io/library/nginx@sha256:"));
-    assert_eq!(status::image_id("nginx"), status::image_id("docker.io/library/nginx:latest"));
-    assert_ne!(status::container_id("u", "web", 0), status::container_id("u", "web", 1));
+    assert_eq!(
+        status::image_id("nginx"),
+        status::image_id("docker.io/library/nginx:latest")
+    );
+    assert_ne!(
+        status::container_id("u", "web", 0),
+        status::container_id("u", "web", 1)
+    );
 }
 
 #[test]
 fn node_and_lease_objects_decode_as_kubernetes_types() {
     let config = crate::RuntimeConfig::default();
-    let node: Result<k8s_openapi::api::core::v1::Node, _> = serde_json::from_value(crate::node::node_json("esxi-2"));
+    let node: Result<k8s_openapi::api::core::v1::Node, _> =
+        serde_json::from_value(crate::node::node_json("esxi-2"));
     assert!(node.is_ok());
     let status = crate::node::node_status_json(&config, "esxi-2", at(0), at(10));
-    let decoded: Result<k8s_openapi::api::core::v1::NodeStatus, _> = serde_json::from_value(status.clone());
+    let decoded: Result<k8s_openapi::api::core::v1::NodeStatus, _> =
+        serde_json::from_value(status.clone());
     assert!(decoded.is_ok(), "{decoded:?}");
-    assert_eq!(status["addresses"][0], json!({"type": "InternalIP", "address": "10.15.0.12"}));
-    assert_eq!(status["capacity"], json!({"cpu": "16", "ephemeral-storage": "100Gi", "memory": "64Gi", "pods": "5000"}));
+    assert_eq!(
+        status["addresses"][0],
+        json!({"type": "InternalIP", "address": "10.15.0.12"})
+    );
+    assert_eq!(
+        status["capacity"],
+        json!({"cpu": "16", "ephemeral-storage": "100Gi", "memory": "64Gi", "pods": "5000"})
+    );
     assert_eq!(status["nodeInfo"]["kubeletVersion"], "v1.32.0");
-    let ready = status["conditions"].as_array().and_then(|l| l.iter().find(|c| c["type"] == "Ready")).cloned();
-    assert_eq!(ready.map(|r| r["reason"].clone()), Some(json!("KubeletReady")));
+    let ready = status["conditions"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["type"] == "Ready"))
+        .cloned();
+    assert_eq!(
+        ready.map(|r| r["reason"].clone()),
+        Some(json!("KubeletReady"))
+    );
     let lease = crate::node::lease_json("esxi-2", Some("uid-1"), at(0));
-    let decoded: Result<k8s_openapi::api::coordination::v1::Lease, _> = serde_json::from_value(lease.clone());
+    let decoded: Result<k8s_openapi::api::coordination::v1::Lease, _> =
+        serde_json::from_value(lease.clone());
     assert!(decoded.is_ok(), "{decoded:?}");
     assert_eq!(lease["spec"]["renewTime"], "2023-11-14T22:13:20.000000Z");
     assert_eq!(lease["metadata"]["ownerReferences"][0]["kind"], "Node");
