@@ -4,6 +4,19 @@
 //!
 //! Decisions are pure functions (`addresses`, `backoff`, `env`, `logs`, `probe`, `status`,
 //! `node`); `pod` drives one pod's lifecycle and `runtime` wires them to the API server.
+//!
+//! Limits, by design:
+//! - Probes are `httpGet` (scheme HTTP) and `tcpSocket`, carried out through the port map.
+//!   Built-in workloads have no shell, so `exec` (and `grpc`, and HTTPS) probes cannot be
+//!   answered: each attempt fails with a Warning `Unhealthy` event saying so
+//!   (`Readiness probe failed: exec probes are not supported by built-in workloads`), and the
+//!   probe counts as failed (a readiness probe keeps the pod unready, a liveness or startup
+//!   probe restarts the container once its failure threshold is reached).
+//! - A workload that ends with an error from `run` failed to start: it is reported as
+//!   kubelet reports a failed start (`lastState.terminated` reason `StartError`, exit code
+//!   128, waiting `RunContainerError`, event `Failed`), then restarted with back-off.
+//! - Service environment variables (`KUBERNETES_SERVICE_HOST`, `enableServiceLinks`) are not
+//!   injected.
 
 mod addresses;
 mod backoff;

@@ -815,6 +815,7 @@ impl PodTask {
             }
         }
         let runtime = self.shared.runtime.clone();
+        runtime.addresses.release(&self.pod_ref.uid);
         if request.finalize {
             self.terminal = true;
             let status = self.compute_status();

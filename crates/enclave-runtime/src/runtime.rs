@@ -407,14 +407,17 @@ impl Runtime {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(uid);
         if let Some(handle) = handle {
+            // The task frees the address once its workloads stopped (and their ports with
+            // them), so that a new pod cannot meet a port still bound under that address.
             handle.control.send_modify(|c| {
                 c.stop = Some(StopRequest {
                     grace: Duration::ZERO,
                     finalize: false,
                 });
             });
+        } else {
+            self.addresses.release(uid);
         }
-        self.addresses.release(uid);
     }
 
     /// Called by a pod's task when it finished for good (deleted or stopped).

@@ -1010,3 +1010,112 @@ async fn a_restarted_runtime_readopts_its_pods_with_their_ips() {
     );
     second.shutdown().await;
 }
+
+/// A thousand pods reach Ready (run with `--ignored`; prints how long it took, asserts no
+/// time limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "load check, run by hand"]
+async fn a_thousand_pods_become_ready() {
+    let limit = enclave_runtime::raise_fd_limit();
+    assert!(limit.as_ref().is_ok_and(|n| *n >= 2048), "{limit:?}");
+    let client = api_client().await;
+    namespace(&client, "load").await;
+    let harness = start(
+        &client,
+        Runtime::with_runner(RuntimeConfig::default(), Arc::new(TestWorkloads)),
+    );
+    let started = std::time::Instant::now();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "load");
+    for n in 0..1000 {
+        let yaml = format!(
+            "metadata: {{name: p-{n}}}\nspec:\n  nodeName: esxi-{}\n  containers:\n  - name: web\n    image: test/server\n    ports:\n    - containerPort: 8080\n",
+            n % 3 + 1
+        );
+        assert!(
+            pods.create(&PostParams::default(), &pod_yaml(&yaml))
+                .await
+                .is_ok()
+        );
+    }
+    let created = started.elapsed();
+    eventually(
+        "1000 ready pods",
+        || async { pods.list(&ListParams::default()).await.ok() },
+        |list| {
+            list.items
+                .iter()
+                .filter(|p| {
+                    serde_json::to_value(p)
+                        .is_ok_and(|p| condition(&p, "Ready")["status"] == "True")
+                })
+                .count()
+                == 1000
+        },
+    )
+    .await;
+    println!(
+        "created in {created:?}, all ready after {:?}",
+        started.elapsed()
+    );
+    harness.shutdown().await;
+}
+
+/// Ten thousand running pods: prints the resident memory of the whole process (API server,
+/// memory store and runtime) once all run (run with `--ignored`; asserts no limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "load check, run by hand"]
+async fn ten_thousand_running_pods_memory() {
+    let limit = enclave_runtime::raise_fd_limit();
+    assert!(limit.as_ref().is_ok_and(|n| *n >= 12_000), "{limit:?}");
+    let client = api_client().await;
+    namespace(&client, "load").await;
+    let config = RuntimeConfig {
+        pod_cidr: "10.0.0.0/14"
+            .parse()
+            .unwrap_or(RuntimeConfig::default().pod_cidr),
+        ..RuntimeConfig::default()
+    };
+    let harness = start(
+        &client,
+        Runtime::with_runner(config, Arc::new(TestWorkloads)),
+    );
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "load");
+    // LOAD_NODE=elsewhere binds the pods to a node the runtime does not run: a baseline of
+    // what the API server and the store take alone.
+    let node = std::env::var("LOAD_NODE").unwrap_or_else(|_| "esxi-".into());
+    for n in 0..10_000 {
+        let yaml = format!(
+            "metadata: {{name: p-{n}}}\nspec:\n  nodeName: {node}{}\n  containers:\n  - name: web\n    image: test/server\n    ports:\n    - containerPort: 8080\n",
+            n % 3 + 1
+        );
+        assert!(
+            pods.create(&PostParams::default(), &pod_yaml(&yaml))
+                .await
+                .is_ok()
+        );
+    }
+    eventually(
+        "10000 running pods",
+        || async { pods.list(&ListParams::default()).await.ok() },
+        |list| {
+            node != "esxi-"
+                || list
+                    .items
+                    .iter()
+                    .filter(|p| {
+                        p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+                    })
+                    .count()
+                    == 10_000
+        },
+    )
+    .await;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap_or_default()
+        .to_string();
+    println!("10000 running pods: {rss}");
+    harness.shutdown().await;
+}
