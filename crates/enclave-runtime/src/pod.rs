@@ -588,7 +588,10 @@ impl PodTask {
             }
             return;
         }
-        if !restart_policy.restarts(code) {
+        // A container stopped by a failed liveness or startup probe is restarted unless the
+        // policy is Never, whatever code it stopped with.
+        let probe_kill = slot.killed_by_probe && restart_policy != RestartPolicy::Never;
+        if !restart_policy.restarts(code) && !probe_kill {
             slot.model.state = RunState::Terminated(terminated);
             self.check_terminal();
             return;
