@@ -398,6 +398,7 @@ spec:
   containers:
   - name: web
     image: nginx
+    command: ["/usr/sbin/nginx", "-g", "daemon off;"]
     ports:
     - containerPort: 80
 "#;
@@ -406,7 +407,7 @@ spec:
 async fn a_workload_that_fails_to_start_reports_start_error_and_backs_off() {
     let client = api_client().await;
     namespace(&client, "shop").await;
-    // The built-in workloads; where they cannot start a container this is the path taken.
+    // The built-in workloads refuse a host program unless host processes are allowed.
     let harness = start(&client, Runtime::new(RuntimeConfig::default()));
     let created = create_pod(&client, "shop", FAILING_POD).await;
     let uid = created.metadata.uid.clone().unwrap_or_default();

@@ -1,6 +1,7 @@
 //! The `enclave` binary: command line, wiring, shutdown.
 
 mod kubeconfig;
+mod node_agent;
 mod pki;
 mod serve;
 mod up;
@@ -50,6 +51,12 @@ pub struct UpArgs {
     /// How many ESXi hosts (Kubernetes nodes `esxi-1` ... `esxi-N`) run vSphere Pods.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
     nodes: u16,
+    /// The Namespace Network: pod IPs, carved into /28 subnets per namespace.
+    #[arg(long, default_value = "10.244.0.0/19")]
+    pod_cidr: enclave_runtime::Ipv4Cidr,
+    /// The Service CIDR: ClusterIPs of Services.
+    #[arg(long, default_value = "10.96.0.0/22")]
+    service_cidr: enclave_apiserver::allocator::Ipv4Cidr,
     /// Let a container whose command is an absolute host path run as a real host process.
     #[arg(long)]
     allow_host_processes: bool,

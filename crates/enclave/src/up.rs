@@ -92,6 +92,7 @@ pub async fn run(args: UpArgs) -> Result<()> {
         Arc::new(AllowAuthenticated),
         Config {
             server_address: args.api_listen.to_string(),
+            service_cidr: args.service_cidr,
             ..Config::default()
         },
     );
@@ -121,6 +122,23 @@ pub async fn run(args: UpArgs) -> Result<()> {
         enclave_controllers::Config::default(),
         stopped(stop_rx.clone()),
     ));
+    match enclave_runtime::raise_fd_limit() {
+        Ok(limit) => tracing::debug!(limit, "Open-file limit raised"),
+        Err(error) => tracing::warn!(%error, "Pods may run out of file descriptors"),
+    }
+    let runtime = enclave_runtime::Runtime::new(enclave_runtime::RuntimeConfig {
+        nodes: (1..=args.nodes).map(|i| format!("esxi-{i}")).collect(),
+        pod_cidr: args.pod_cidr,
+        allow_host_processes: args.allow_host_processes,
+        ..enclave_runtime::RuntimeConfig::default()
+    });
+    api.set_node_proxy(Arc::new(crate::node_agent::RuntimeNodeProxy(
+        runtime.clone(),
+    )));
+    let runtime_task = tokio::spawn(runtime.run(
+        in_process_client(&api, "system:node:esxi"),
+        stopped(stop_rx.clone()),
+    ));
 
     println!("enclave is ready");
     println!("  API server:       {server_url}");
@@ -139,6 +157,11 @@ pub async fn run(args: UpArgs) -> Result<()> {
     let _ = finalizer.await;
     let _ = compactor.await;
     let _ = controllers.await;
+    match runtime_task.await {
+        Ok(Err(error)) => tracing::warn!(%error, "The pod runtime stopped with an error"),
+        Err(error) => tracing::warn!(%error, "The pod runtime panicked"),
+        Ok(Ok(())) => {}
+    }
     store
         .close()
         .await
