@@ -65,6 +65,9 @@ pub struct EmbeddedOptions {
     /// The most revisions one compaction transaction covers, so that a large compaction does
     /// not stall writers for long. At least 1.
     pub compaction_chunk: u64,
+    /// redb's page cache, in bytes. Pages not cached are read from the OS page cache; redb's
+    /// own default (1 GiB) would let a store of 10,000 pods hold its whole file in memory.
+    pub cache_bytes: usize,
 }
 
 impl Default for EmbeddedOptions {
@@ -74,6 +77,7 @@ impl Default for EmbeddedOptions {
             max_batch: 1_024,
             max_write_bytes: MAX_WRITE_BYTES,
             compaction_chunk: 10_000,
+            cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -133,7 +137,7 @@ impl EmbeddedStore {
         // separate thread turns that into an error.
         let opened = std::thread::Builder::new()
             .name("enclave-store-open".to_owned())
-            .spawn(move || open_database(&owned_path))
+            .spawn(move || open_database(&owned_path, options.cache_bytes))
             .map_err(|error| backend("cannot start the open thread", error))?
             .join()
             .map_err(|_| {
@@ -226,7 +230,10 @@ impl EmbeddedStore {
 }
 
 /// Opens the file, creates missing tables and reads the revisions.
-fn open_database(path: &Path) -> Result<(Arc<Database>, Revision, Revision), StoreError> {
+fn open_database(
+    path: &Path,
+    cache_bytes: usize,
+) -> Result<(Arc<Database>, Revision, Revision), StoreError> {
     let shown = path.display();
     if let Some(parent) = path
         .parent()
@@ -237,6 +244,7 @@ fn open_database(path: &Path) -> Result<(Arc<Database>, Revision, Revision), Sto
     }
     let database = Database::builder()
         .set_check_integrity_on_open(true)
+        .set_cache_size(cache_bytes)
         .create(path)
         .map_err(|error| match error {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Backend(format!(
