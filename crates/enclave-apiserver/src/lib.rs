@@ -7,6 +7,7 @@
 
 mod admission;
 pub mod auth;
+mod binding;
 mod convert;
 pub mod discovery;
 mod filter;
