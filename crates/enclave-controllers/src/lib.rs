@@ -14,6 +14,7 @@ mod gc;
 mod replicaset;
 mod scheduler;
 mod serviceaccount;
+mod services;
 
 use std::future::Future;
 use std::sync::Arc;
