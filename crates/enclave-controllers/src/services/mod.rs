@@ -5,3 +5,6 @@ pub(crate) mod endpoints;
 pub(crate) mod endpointslices;
 pub(crate) mod quantity;
 pub(crate) mod scheduling;
+
+#[cfg(test)]
+mod in_process_tests;

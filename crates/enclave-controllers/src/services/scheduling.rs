@@ -519,13 +519,15 @@ mod tests {
     #[test]
     fn mixed_reasons_are_counted_and_sorted() {
         let mut tainted = ready_node("t", "4", "110", "{}");
-        let mut spec = k8s_openapi::api::core::v1::NodeSpec::default();
-        spec.taints = Some(vec![Taint {
-            key: "dedicated".into(),
-            value: Some("db".into()),
-            effect: "NoSchedule".into(),
-            ..Taint::default()
-        }]);
+        let spec = k8s_openapi::api::core::v1::NodeSpec {
+            taints: Some(vec![Taint {
+                key: "dedicated".into(),
+                value: Some("db".into()),
+                effect: "NoSchedule".into(),
+                ..Taint::default()
+            }]),
+            ..Default::default()
+        };
         Arc::make_mut(&mut tainted.node).spec = Some(spec);
         let cordoned = node(
             r#"{"metadata":{"name":"u"},"spec":{"unschedulable":true},
