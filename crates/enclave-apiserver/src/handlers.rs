@@ -257,6 +257,7 @@ async fn handle(server: Arc<ApiServer>, req: Request) -> Result<Response, ApiErr
         ("patch", "") => patch(&ctx, &read_body.await?, Update::Main).await,
         ("patch", "status") => patch(&ctx, &read_body.await?, Update::Status).await,
         ("patch", "scale") => patch_scale(&ctx, &read_body.await?).await,
+        ("create", "binding") => crate::binding::create(&ctx, &read_body.await?).await,
         ("delete", "") => delete(&ctx, &read_body.await?).await,
         ("deletecollection", "") => delete_collection(&ctx, &read_body.await?).await,
         _ => Err(ApiError::MethodNotAllowed),

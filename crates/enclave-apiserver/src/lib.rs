@@ -8,6 +8,7 @@
 mod admission;
 pub mod allocator;
 pub mod auth;
+mod binding;
 mod convert;
 pub mod discovery;
 mod filter;

@@ -14,6 +14,7 @@ mod gc;
 mod replicaset;
 mod scheduler;
 mod serviceaccount;
+mod services;
 mod workloads;
 
 use std::future::Future;
@@ -40,7 +41,11 @@ pub enum Error {
 
 /// Settings of the controllers.
 #[derive(Debug, Clone, Default)]
-pub struct Config {}
+pub struct Config {
+    /// The cluster CA certificate (PEM), published in every namespace as the
+    /// `kube-root-ca.crt` ConfigMap; `None` publishes nothing.
+    pub root_ca_pem: Option<String>,
+}
 
 /// What every controller gets: the client and the settings.
 #[derive(Clone)]

@@ -1,0 +1,1 @@
+//! Desired Endpoints of a Service (being written).

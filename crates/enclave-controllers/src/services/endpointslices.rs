@@ -1,0 +1,1 @@
+//! Desired EndpointSlices of a Service (being written).

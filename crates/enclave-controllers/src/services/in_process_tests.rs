@@ -1,0 +1,251 @@
+//! The service-side controllers against a real API server in process (memory store): the
+//! tests create Nodes and pods and act as the kubelet through the pods' status subresource.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::events::v1::Event;
+use kube::Client;
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use serde_json::{Value, json};
+
+use crate::{Config, Context, Error};
+
+/// A client over a fresh API server in process.
+pub(crate) async fn client() -> Client {
+    let store: Arc<dyn enclave_store::Store> = Arc::new(enclave_store::memory::MemoryStore::new());
+    let api = enclave_apiserver::ApiServer::new(
+        store,
+        Arc::new(enclave_apiserver::auth::AllowAuthenticated),
+        enclave_apiserver::Config::default(),
+    );
+    enclave_apiserver::bootstrap(&api).await.unwrap();
+    tokio::spawn(enclave_apiserver::run_namespace_finalizer(
+        api.clone(),
+        std::future::pending(),
+    ));
+    let service = enclave_apiserver::in_process_service(
+        api,
+        enclave_apiserver::auth::UserInfo::new(
+            "system:kube-controller-manager",
+            ["system:masters".to_string()],
+        ),
+    );
+    Client::new(service, "default")
+}
+
+/// Starts one controller in the background; it stops when the test's runtime ends.
+pub(crate) fn start<F>(client: &Client, config: Config, controller: fn(Context) -> F)
+where
+    F: Future<Output = Result<(), Error>> + Send + 'static,
+{
+    let context = Context {
+        client: client.clone(),
+        config: Arc::new(config),
+    };
+    tokio::spawn(async move {
+        if let Err(error) = controller(context).await {
+            panic!("controller failed: {error}");
+        }
+    });
+}
+
+/// Polls `check` until it gives a value, failing the test after 30 s.
+pub(crate) async fn eventually<T, Fut>(what: &str, mut check: impl FnMut() -> Fut) -> T
+where
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub(crate) async fn create<K>(client: &Client, namespace: Option<&str>, object: Value) -> K
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + serde::Serialize
+        + std::fmt::Debug,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), namespace.unwrap_or("default"));
+    let object: K = serde_json::from_value(object).unwrap();
+    api.create(&PostParams::default(), &object).await.unwrap()
+}
+
+async fn create_node(client: &Client, name: &str, cpu: &str, labels: Value) {
+    let api: Api<Node> = Api::all(client.clone());
+    let node: Node = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &node).await.unwrap();
+    let status = json!({"status": {
+        "allocatable": {"cpu": cpu, "memory": "8Gi", "pods": "110"},
+        "capacity": {"cpu": cpu, "memory": "8Gi", "pods": "110"},
+        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+            "message": "kubelet is posting ready status"}],
+    }});
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(status))
+        .await
+        .unwrap();
+}
+
+fn pending_pod(name: &str, owner_uid: &str, cpu: &str, extra_spec: Value) -> Value {
+    let mut pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": "web"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web",
+                "uid": owner_uid, "controller": true}]},
+        "spec": {"containers": [{"name": "c", "image": "nginx",
+            "resources": {"requests": {"cpu": cpu}}}]},
+    });
+    if let (Some(spec), Some(extra)) = (pod["spec"].as_object_mut(), extra_spec.as_object()) {
+        for (key, value) in extra {
+            spec.insert(key.clone(), value.clone());
+        }
+    }
+    pod
+}
+
+async fn events_for(client: &Client, pod: &str, reason: &str) -> Vec<Event> {
+    let api: Api<Event> = Api::namespaced(client.clone(), "default");
+    api.list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|e| {
+            e.reason.as_deref() == Some(reason)
+                && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(pod)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn scheduler_binds_and_spreads_a_controllers_pods() {
+    let client = client().await;
+    for name in ["node-a", "node-b", "node-c"] {
+        create_node(&client, name, "4", json!({})).await;
+    }
+    start(&client, Config::default(), crate::scheduler::run);
+    for i in 0..6 {
+        let _: Pod = create(
+            &client,
+            None,
+            pending_pod(&format!("web-{i}"), "rs-1", "100m", json!({})),
+        )
+        .await;
+    }
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let placed = eventually("six bound pods", || async {
+        let list = pods.list(&ListParams::default()).await.ok()?;
+        let nodes: Vec<String> = list
+            .items
+            .iter()
+            .filter_map(|p| p.spec.as_ref()?.node_name.clone())
+            .collect();
+        (nodes.len() == 6).then_some(nodes)
+    })
+    .await;
+    for node in ["node-a", "node-b", "node-c"] {
+        assert_eq!(
+            placed.iter().filter(|n| *n == node).count(),
+            2,
+            "{placed:?}"
+        );
+    }
+    let bound = pods.get("web-0").await.unwrap();
+    let scheduled = bound
+        .status
+        .and_then(|s| s.conditions)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "PodScheduled")
+        .unwrap();
+    assert_eq!(scheduled.status, "True");
+    let node = bound.spec.unwrap().node_name.unwrap();
+    let event = eventually("a Scheduled event", || async {
+        events_for(&client, "web-0", "Scheduled")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(
+        event.note.as_deref(),
+        Some(format!("Successfully assigned default/web-0 to {node}").as_str())
+    );
+    assert_eq!(
+        event.reporting_controller.as_deref(),
+        Some("default-scheduler")
+    );
+}
+
+#[tokio::test]
+async fn unschedulable_pods_are_reported_and_retried_when_nodes_change() {
+    let client = client().await;
+    for name in ["node-a", "node-b", "node-c"] {
+        create_node(&client, name, "1", json!({})).await;
+    }
+    start(&client, Config::default(), crate::scheduler::run);
+    let _: Pod = create(&client, None, pending_pod("big", "rs-1", "2", json!({}))).await;
+    let _: Pod = create(
+        &client,
+        None,
+        pending_pod(
+            "picky",
+            "rs-2",
+            "100m",
+            json!({"nodeSelector": {"disk": "ssd"}}),
+        ),
+    )
+    .await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let condition = eventually("PodScheduled=False on big", || async {
+        let pod = pods.get("big").await.ok()?;
+        pod.status?
+            .conditions?
+            .into_iter()
+            .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+    })
+    .await;
+    let expected = "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+    assert_eq!(condition.reason.as_deref(), Some("Unschedulable"));
+    assert_eq!(condition.message.as_deref(), Some(expected));
+    let event = eventually("FailedScheduling for big", || async {
+        events_for(&client, "big", "FailedScheduling")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(event.note.as_deref(), Some(expected));
+    assert_eq!(event.type_.as_deref(), Some("Warning"));
+    eventually("FailedScheduling for picky", || async {
+        events_for(&client, "picky", "FailedScheduling")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+
+    // A node that matches the selector arrives: the waiting pod is placed on it.
+    create_node(&client, "node-ssd", "4", json!({"disk": "ssd"})).await;
+    let node = eventually("picky bound", || async {
+        pods.get("picky").await.ok()?.spec?.node_name
+    })
+    .await;
+    assert_eq!(node, "node-ssd");
+}
