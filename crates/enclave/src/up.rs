@@ -119,7 +119,9 @@ pub async fn run(args: UpArgs) -> Result<()> {
     ));
     let controllers = tokio::spawn(enclave_controllers::run(
         in_process_client(&api, "system:kube-controller-manager"),
-        enclave_controllers::Config::default(),
+        enclave_controllers::Config {
+            root_ca_pem: Some(authority.ca.cert_pem.clone()),
+        },
         stopped(stop_rx.clone()),
     ));
     match enclave_runtime::raise_fd_limit() {
