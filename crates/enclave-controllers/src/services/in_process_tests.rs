@@ -249,3 +249,140 @@ async fn unschedulable_pods_are_reported_and_retried_when_nodes_change() {
     .await;
     assert_eq!(node, "node-ssd");
 }
+
+/// Acts as the kubelet: gives the pod an IP and a Ready condition.
+async fn set_pod_status(client: &Client, name: &str, ip: &str, ready: bool) {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let status = json!({"status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
+        "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" },
+            "lastTransitionTime": "2025-01-01T00:00:00Z"}]}});
+    pods.patch_status(name, &PatchParams::default(), &Patch::Merge(status))
+        .await
+        .unwrap();
+}
+
+fn serving_pod(name: &str, app: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": app}},
+        "spec": {"nodeName": "node-a", "containers": [{"name": "c", "image": "nginx",
+            "ports": [{"name": "http", "containerPort": 8080}]}]}})
+}
+
+/// The ready and not-ready IPs of an Endpoints object, sorted.
+fn addresses(endpoints: &k8s_openapi::api::core::v1::Endpoints) -> (Vec<String>, Vec<String>) {
+    let mut ready = Vec::new();
+    let mut not_ready = Vec::new();
+    for subset in endpoints.subsets.iter().flatten() {
+        ready.extend(subset.addresses.iter().flatten().map(|a| a.ip.clone()));
+        not_ready.extend(
+            subset
+                .not_ready_addresses
+                .iter()
+                .flatten()
+                .map(|a| a.ip.clone()),
+        );
+    }
+    ready.sort();
+    not_ready.sort();
+    (ready, not_ready)
+}
+
+#[tokio::test]
+async fn endpoints_follow_pod_readiness_and_the_service() {
+    use k8s_openapi::api::core::v1::{Endpoints, Service};
+    let client = client().await;
+    start(&client, Config::default(), crate::endpoints::run);
+    let _: Service = create(
+        &client,
+        None,
+        json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web", "labels": {"tier": "front"}},
+        "spec": {"selector": {"app": "web"}, "ports": [
+            {"name": "http", "port": 80, "targetPort": "http"}]}}),
+    )
+    .await;
+    let _: Service = create(
+        &client,
+        None,
+        json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "manual"}, "spec": {"ports": [{"port": 443}]}}),
+    )
+    .await;
+    let manual: Endpoints = create(
+        &client,
+        None,
+        json!({"apiVersion": "v1", "kind": "Endpoints",
+        "metadata": {"name": "manual"},
+        "subsets": [{"addresses": [{"ip": "192.168.1.1"}], "ports": [{"port": 6443}]}]}),
+    )
+    .await;
+    for (name, app) in [("web-1", "web"), ("web-2", "web"), ("db-1", "db")] {
+        let _: Pod = create(&client, None, serving_pod(name, app)).await;
+    }
+    set_pod_status(&client, "web-1", "10.0.0.1", true).await;
+    set_pod_status(&client, "web-2", "10.0.0.2", false).await;
+    set_pod_status(&client, "db-1", "10.0.0.9", true).await;
+
+    let endpoints: Api<Endpoints> = Api::namespaced(client.clone(), "default");
+    let found = eventually("web-1 ready and web-2 not ready", || async {
+        let e = endpoints.get("web").await.ok()?;
+        (addresses(&e) == (vec!["10.0.0.1".into()], vec!["10.0.0.2".into()])).then_some(e)
+    })
+    .await;
+    let subset = &found.subsets.as_ref().unwrap()[0];
+    let port = &subset.ports.as_ref().unwrap()[0];
+    assert_eq!((port.name.as_deref(), port.port), (Some("http"), 8080));
+    let address = &subset.addresses.as_ref().unwrap()[0];
+    assert_eq!(address.node_name.as_deref(), Some("node-a"));
+    let target = address.target_ref.as_ref().unwrap();
+    assert_eq!(
+        (target.kind.as_deref(), target.name.as_deref()),
+        (Some("Pod"), Some("web-1"))
+    );
+    assert!(target.uid.is_some());
+    assert_eq!(found.metadata.labels.as_ref().unwrap()["tier"], "front");
+    assert!(
+        found
+            .metadata
+            .annotations
+            .as_ref()
+            .unwrap()
+            .contains_key(crate::services::endpoints::TRIGGER_TIME_ANNOTATION)
+    );
+
+    // Readiness flips: the addresses move between the lists.
+    set_pod_status(&client, "web-1", "10.0.0.1", false).await;
+    set_pod_status(&client, "web-2", "10.0.0.2", true).await;
+    eventually("web-2 ready and web-1 not ready", || async {
+        let e = endpoints.get("web").await.ok()?;
+        (addresses(&e) == (vec!["10.0.0.2".into()], vec!["10.0.0.1".into()])).then_some(())
+    })
+    .await;
+
+    // A pod that goes leaves the endpoints.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    pods.delete("web-1", &kube::api::DeleteParams::default())
+        .await
+        .unwrap();
+    eventually("web-1 gone", || async {
+        let e = endpoints.get("web").await.ok()?;
+        (addresses(&e) == (vec!["10.0.0.2".into()], vec![])).then_some(())
+    })
+    .await;
+
+    // The Service goes: so do its Endpoints. The selector-less Service's stay untouched.
+    let services: Api<Service> = Api::namespaced(client.clone(), "default");
+    services
+        .delete("web", &kube::api::DeleteParams::default())
+        .await
+        .unwrap();
+    eventually("Endpoints web deleted", || async {
+        endpoints.get_opt("web").await.ok()?.is_none().then_some(())
+    })
+    .await;
+    let still_manual = endpoints.get("manual").await.unwrap();
+    assert_eq!(
+        still_manual.metadata.resource_version,
+        manual.metadata.resource_version
+    );
+}
