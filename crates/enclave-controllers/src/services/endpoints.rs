@@ -16,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 /// The annotation kube sets to the time of the change that triggered an Endpoints write.
 pub(crate) const TRIGGER_TIME_ANNOTATION: &str = "endpoints.kubernetes.io/last-change-trigger-time";
 /// The label kube puts on the Endpoints of a headless Service.
-const HEADLESS_LABEL: &str = "service.kubernetes.io/headless";
+pub(crate) const HEADLESS_LABEL: &str = "service.kubernetes.io/headless";
 
 /// The Service's selector, when it has a non-empty one (selector-less Services have
 /// user-managed endpoints).
@@ -118,7 +118,7 @@ pub(crate) fn pod_reference(pod: &Pod) -> ObjectReference {
     }
 }
 
-fn is_headless(service: &Service) -> bool {
+pub(crate) fn is_headless(service: &Service) -> bool {
     service.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()) == Some("None")
 }
 
@@ -214,7 +214,7 @@ fn desired_labels(service: &Service) -> BTreeMap<String, String> {
 
 /// The latest change that could have moved the endpoints: the Service's creation, and each
 /// selected pod's creation or readiness transition.
-fn trigger_time(service: &Service, pods: &[Arc<Pod>]) -> Option<Time> {
+pub(crate) fn trigger_time(service: &Service, pods: &[Arc<Pod>]) -> Option<Time> {
     let mut latest = service.metadata.creation_timestamp.clone();
     for pod in pods.iter().filter(|p| selects(service, p)) {
         let pod_time = ready_condition(pod)
@@ -269,7 +269,7 @@ pub(crate) fn desired_endpoints(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
