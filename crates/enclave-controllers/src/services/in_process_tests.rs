@@ -386,3 +386,100 @@ async fn endpoints_follow_pod_readiness_and_the_service() {
         manual.metadata.resource_version
     );
 }
+
+#[tokio::test]
+async fn endpointslices_follow_pods_and_go_with_the_service() {
+    use k8s_openapi::api::core::v1::Service;
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+    let client = client().await;
+    start(&client, Config::default(), crate::endpointslice::run);
+    let service: Service = create(
+        &client,
+        None,
+        json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [
+            {"name": "http", "port": 80, "targetPort": "http"}]}}),
+    )
+    .await;
+    for (i, name) in ["web-1", "web-2", "web-3"].iter().enumerate() {
+        let _: Pod = create(&client, None, serving_pod(name, "web")).await;
+        set_pod_status(&client, name, &format!("10.0.0.{}", i + 1), i != 2).await;
+    }
+    let slices: Api<EndpointSlice> = Api::namespaced(client.clone(), "default");
+    let by_service = ListParams::default().labels("kubernetes.io/service-name=web");
+    let slice = eventually("a slice with three endpoints", || async {
+        let list = slices.list(&by_service).await.ok()?;
+        match list.items.as_slice() {
+            [one] if one.endpoints.len() == 3 => Some(one.clone()),
+            _ => None,
+        }
+    })
+    .await;
+    let name = slice.metadata.name.clone().unwrap();
+    assert!(
+        name.starts_with("web-") && name.len() == "web-".len() + 5,
+        "{name}"
+    );
+    assert_eq!(slice.address_type, "IPv4");
+    let labels = slice.metadata.labels.clone().unwrap();
+    assert_eq!(
+        labels["endpointslice.kubernetes.io/managed-by"],
+        "endpointslice-controller.k8s.io"
+    );
+    let owner = &slice.metadata.owner_references.clone().unwrap()[0];
+    assert_eq!(
+        (owner.kind.as_str(), owner.uid.as_str()),
+        ("Service", service.metadata.uid.as_deref().unwrap())
+    );
+    let ready: Vec<(String, bool)> = slice
+        .endpoints
+        .iter()
+        .map(|e| {
+            (
+                e.addresses[0].clone(),
+                e.conditions.as_ref().unwrap().ready.unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ready,
+        [
+            ("10.0.0.1".into(), true),
+            ("10.0.0.2".into(), true),
+            ("10.0.0.3".into(), false)
+        ]
+    );
+    assert_eq!(slice.ports.as_ref().unwrap()[0].port, Some(8080));
+
+    // A readiness change updates the same slice in place.
+    set_pod_status(&client, "web-3", "10.0.0.3", true).await;
+    let updated = eventually("web-3 ready", || async {
+        let list = slices.list(&by_service).await.ok()?;
+        let [one] = list.items.as_slice() else {
+            return None;
+        };
+        one.endpoints
+            .iter()
+            .all(|e| e.conditions.as_ref().and_then(|c| c.ready) == Some(true))
+            .then(|| one.clone())
+    })
+    .await;
+    assert_eq!(updated.metadata.name.as_deref(), Some(name.as_str()));
+
+    let services: Api<Service> = Api::namespaced(client.clone(), "default");
+    services
+        .delete("web", &kube::api::DeleteParams::default())
+        .await
+        .unwrap();
+    eventually("slices deleted", || async {
+        slices
+            .list(&by_service)
+            .await
+            .ok()?
+            .items
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+}
