@@ -483,3 +483,52 @@ async fn endpointslices_follow_pods_and_go_with_the_service() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_namespace_gets_a_default_account_and_the_root_ca() {
+    use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
+    let client = client().await;
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
+    start(
+        &client,
+        Config {
+            root_ca_pem: Some(pem.into()),
+        },
+        crate::serviceaccount::run,
+    );
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "team-a"}})).unwrap();
+    namespaces
+        .create(&PostParams::default(), &ns)
+        .await
+        .unwrap();
+    let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), "team-a");
+    let first = eventually("default SA in team-a", || async {
+        accounts.get_opt("default").await.ok()?
+    })
+    .await;
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), "team-a");
+    let root_ca = eventually("kube-root-ca.crt in team-a", || async {
+        config_maps.get_opt("kube-root-ca.crt").await.ok()?
+    })
+    .await;
+    assert_eq!(root_ca.data.unwrap()["ca.crt"], pem);
+    // System namespaces are served too.
+    let default_accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), "kube-system");
+    eventually("default SA in kube-system", || async {
+        default_accounts.get_opt("default").await.ok()?
+    })
+    .await;
+
+    // Deleted: recreated (a new object, so a new UID).
+    accounts
+        .delete("default", &kube::api::DeleteParams::default())
+        .await
+        .unwrap();
+    let recreated = eventually("default SA recreated", || async {
+        let sa = accounts.get_opt("default").await.ok()??;
+        (sa.metadata.uid != first.metadata.uid).then_some(sa)
+    })
+    .await;
+    assert_eq!(recreated.metadata.name.as_deref(), Some("default"));
+}
