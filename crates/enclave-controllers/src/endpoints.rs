@@ -12,10 +12,11 @@ use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::core::v1::{Endpoints, Pod, Service};
-use kube::Client;
 use kube::api::{Api, DeleteParams, PostParams};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Client, Resource};
 
 use crate::services::endpoints::{desired_endpoints, selector, selects};
 use crate::{Context, Error};
@@ -24,6 +25,9 @@ use crate::{Context, Error};
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 /// How many queued watch events are taken in before a sync round.
 const MAX_EVENTS_PER_TURN: usize = 2048;
+
+/// The reporting controller of this controller's events (kube's name).
+const CONTROLLER_NAME: &str = "endpoint-controller";
 
 /// A Service (and its Endpoints) by namespace and name.
 pub(crate) type ServiceKey = (String, String);
@@ -68,8 +72,16 @@ pub(crate) async fn run(context: Context) -> Result<(), Error> {
         service_changes,
         futures::stream::select(pod_changes, endpoints_changes)
     ));
+    let recorder = Recorder::new(
+        client.clone(),
+        Reporter {
+            controller: CONTROLLER_NAME.into(),
+            instance: None,
+        },
+    );
     let mut controller = EndpointsController {
         client,
+        recorder,
         services,
         pods,
         endpoints,
@@ -107,6 +119,7 @@ pub(crate) async fn run(context: Context) -> Result<(), Error> {
 
 struct EndpointsController {
     client: Client,
+    recorder: Recorder,
     services: Store<Service>,
     pods: Store<Pod>,
     endpoints: Store<Endpoints>,
@@ -242,6 +255,30 @@ impl EndpointsController {
         } else {
             api.create(&PostParams::default(), &desired).await
         };
-        written.map(|_| ())
+        match written {
+            Ok(_) => Ok(()),
+            // A stale cache: the retry reads the newer object.
+            Err(kube::Error::Api(status)) if status.code == 409 => Err(kube::Error::Api(status)),
+            Err(error) => {
+                let event = Event {
+                    type_: EventType::Warning,
+                    reason: "FailedToUpdateEndpoint".into(),
+                    note: Some(format!(
+                        "Failed to update endpoint {}/{}: {error}",
+                        key.0, key.1
+                    )),
+                    action: "UpdateEndpoint".into(),
+                    secondary: None,
+                };
+                if let Err(error) = self
+                    .recorder
+                    .publish(&event, &service.object_ref(&()))
+                    .await
+                {
+                    tracing::debug!(%error, "could not record FailedToUpdateEndpoint");
+                }
+                Err(error)
+            }
+        }
     }
 }

@@ -532,3 +532,65 @@ async fn every_namespace_gets_a_default_account_and_the_root_ca() {
     .await;
     assert_eq!(recreated.metadata.name.as_deref(), Some("default"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_pending_pods_are_all_placed_within_capacity() {
+    let client = client().await;
+    // 10 nodes x 2 cpu; 1,000 pods x 20m = 20 cpu: exactly full, so overcommit would show.
+    for i in 0..10 {
+        create_node(&client, &format!("node-{i}"), "2", json!({})).await;
+    }
+    start(&client, Config::default(), crate::scheduler::run);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let creations = (0..1000).map(|i| {
+        let pods = pods.clone();
+        async move {
+            let pod: Pod = serde_json::from_value(pending_pod(
+                &format!("load-{i}"),
+                "rs-load",
+                "20m",
+                json!({}),
+            ))
+            .unwrap();
+            pods.create(&PostParams::default(), &pod).await.unwrap();
+        }
+    });
+    futures::future::join_all(creations).await;
+    let placed = eventually("1,000 bound pods", || async {
+        let list = pods.list(&ListParams::default()).await.ok()?;
+        let nodes: Vec<String> = list
+            .items
+            .iter()
+            .filter_map(|p| p.spec.as_ref()?.node_name.clone())
+            .collect();
+        (nodes.len() == 1000).then_some(nodes)
+    })
+    .await;
+    for i in 0..10 {
+        let on_node = placed.iter().filter(|n| **n == format!("node-{i}")).count();
+        assert_eq!(on_node, 100, "node-{i}");
+    }
+    // The cluster is full: one more pod is reported unschedulable.
+    let _: Pod = create(
+        &client,
+        None,
+        pending_pod("one-too-many", "rs-load", "20m", json!({})),
+    )
+    .await;
+    let condition = eventually("one-too-many unschedulable", || async {
+        pods.get("one-too-many")
+            .await
+            .ok()?
+            .status?
+            .conditions?
+            .into_iter()
+            .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+    })
+    .await;
+    assert!(
+        condition
+            .message
+            .unwrap()
+            .starts_with("0/10 nodes are available: 10 Insufficient cpu.")
+    );
+}
