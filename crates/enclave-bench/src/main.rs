@@ -44,6 +44,12 @@ struct Args {
     /// Run only these phases (all when empty), e.g. `--only api-crud` while profiling.
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Phase>,
+    /// Replicas of the Deployment timed from create to all Ready (`pods` phase).
+    #[arg(long, default_value_t = 1_000)]
+    deploy_replicas: usize,
+    /// Running pods at which the server's memory is measured (`pods` phase).
+    #[arg(long, default_value_t = 10_000)]
+    running_pods: usize,
     /// Concurrency levels of the API create/get phase.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 10, 100])]
     api_clients: Vec<usize>,
@@ -57,6 +63,7 @@ enum Phase {
     ApiList,
     Watch,
     BigList,
+    Pods,
 }
 
 impl Args {
@@ -294,7 +301,7 @@ fn client_from_kubeconfig(path: &Path) -> Result<reqwest::Client> {
         .build()?)
 }
 
-fn start_enclave(bin: &Path) -> Result<Enclave> {
+fn start_enclave(bin: &Path, extra_args: &[&str]) -> Result<Enclave> {
     let dir = tempfile::tempdir()?;
     let port = free_port()?;
     let mut child = Command::new(bin)
@@ -302,6 +309,7 @@ fn start_enclave(bin: &Path) -> Result<Enclave> {
         .arg("--data-dir")
         .arg(dir.path())
         .args(["--api-listen", &format!("127.0.0.1:{port}")])
+        .args(extra_args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -349,7 +357,7 @@ fn pod(name: &str) -> Value {
             "env":[{"name":"MODE","value":"production"},{"name":"LOG_LEVEL","value":"info"}],
             "resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},
             "readinessProbe":{"httpGet":{"path":"/healthz","port":80},"periodSeconds":5}}],
-            "nodeName":"esxi-1"}})
+            "nodeName":"bench-unmanaged-node"}})
 }
 
 async fn create_namespace(e: &Enclave, name: &str) -> Result<()> {
@@ -366,7 +374,7 @@ async fn create_namespace(e: &Enclave, name: &str) -> Result<()> {
 }
 
 async fn bench_api(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>) -> Result<()> {
-    let e = start_enclave(&args.enclave_bin)?;
+    let e = start_enclave(&args.enclave_bin, &[])?;
     for &clients in &args.api_clients {
         if !args.runs(Phase::ApiCrud) {
             break;
@@ -599,6 +607,106 @@ async fn bench_big_list(
     Ok(())
 }
 
+/// Waits until the Deployment `ns/name` reports `replicas` ready pods; returns the time taken.
+async fn wait_deployment_ready(
+    e: &Enclave,
+    ns: &str,
+    name: &str,
+    replicas: u64,
+) -> Result<Duration> {
+    let started = Instant::now();
+    let url = format!("{}/apis/apps/v1/namespaces/{ns}/deployments/{name}", e.url);
+    loop {
+        let d: Value = e.client.get(&url).send().await?.json().await?;
+        if d.pointer("/status/readyReplicas").and_then(Value::as_u64) == Some(replicas) {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(900) {
+            bail!(
+                "{name}: not {replicas} ready pods after 15 minutes: {}",
+                d["status"]
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Pods: time from creating a Deployment of `--deploy-replicas` pods until all are Ready, then
+/// the server's memory with `--running-pods` running pods.
+async fn bench_pods(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>) -> Result<()> {
+    // 10.244.0.0/19 in /28s holds 6,656 pods: the big run gets a /14 of pod IPs.
+    let e = start_enclave(&args.enclave_bin, &["--pod-cidr", "10.128.0.0/14"])?;
+    create_namespace(&e, "bench-pods").await?;
+    let rss_idle = memory_kib(e.pid, "VmRSS:");
+    let deployments = format!("{}/apis/apps/v1/namespaces/bench-pods/deployments", e.url);
+    let deployment = |replicas: usize| {
+        json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
+            "spec":{"replicas":replicas,"selector":{"matchLabels":{"app":"web"}},
+                "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{
+                    "name":"web","image":"projects.registry.vmware.com/tanzu_ese_poc/hackazon:1.0",
+                    "ports":[{"containerPort":80}]}]}}}})
+    };
+    let started = Instant::now();
+    let r = e
+        .client
+        .post(&deployments)
+        .json(&deployment(args.deploy_replicas))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("creating the deployment: {}", r.status());
+    }
+    wait_deployment_ready(&e, "bench-pods", "web", args.deploy_replicas as u64).await?;
+    let wall = started.elapsed();
+    out.push(Figure::new(
+        &format!(
+            "pods: Deployment of {} replicas, create to all Ready",
+            args.deploy_replicas
+        ),
+        1,
+        wall,
+        vec![wall],
+    ));
+    notes.push(format!(
+        "{} pods Ready {:.2} s after the Deployment was created",
+        args.deploy_replicas,
+        wall.as_secs_f64()
+    ));
+    let scale = format!("{deployments}/web/scale");
+    let started = Instant::now();
+    let r = e
+        .client
+        .patch(&scale)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"spec":{"replicas":args.running_pods}}).to_string())
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("scaling the deployment: {}", r.status());
+    }
+    wait_deployment_ready(&e, "bench-pods", "web", args.running_pods as u64).await?;
+    let wall = started.elapsed();
+    out.push(Figure::new(
+        &format!(
+            "pods: scale to {} replicas, to all Ready",
+            args.running_pods
+        ),
+        1,
+        wall,
+        vec![wall],
+    ));
+    let rss = memory_kib(e.pid, "VmRSS:");
+    notes.push(format!(
+        "server RSS with {} running pods: {} MiB (idle with no pods: {} MiB, peak {} MiB); scale-up took {:.1} s",
+        args.running_pods,
+        rss / 1024,
+        rss_idle / 1024,
+        memory_kib(e.pid, "VmHWM:") / 1024,
+        wall.as_secs_f64()
+    ));
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
@@ -612,6 +720,9 @@ async fn main() -> Result<()> {
         .any(|p| args.runs(*p))
     {
         bench_api(&args, &mut figures, &mut notes).await?;
+    }
+    if args.runs(Phase::Pods) {
+        bench_pods(&args, &mut figures, &mut notes).await?;
     }
     println!("| benchmark | clients | ops | ops/s | p50 ms | p99 ms |");
     println!("|---|---:|---:|---:|---:|---:|");

@@ -53,12 +53,9 @@ pub(crate) async fn run(context: Context) -> Result<(), Error> {
     )
     .default_backoff()
     .map(|e| e.map(|e| Change::Service(Box::new(e))));
-    let pod_changes = reflector::reflector(
-        pod_writer,
-        watcher(Api::<Pod>::all(client.clone()), watcher::Config::default()),
-    )
-    .default_backoff()
-    .map(|e| e.map(|e| Change::Pod(Box::new(e))));
+    let pod_changes = reflector::reflector(pod_writer, crate::lean_pod_watcher(&client))
+        .default_backoff()
+        .map(|e| e.map(|e| Change::Pod(Box::new(e))));
     let slice_changes = reflector::reflector(
         slice_writer,
         watcher(

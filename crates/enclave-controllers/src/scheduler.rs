@@ -68,12 +68,9 @@ pub(crate) async fn run(context: Context) -> Result<(), Error> {
     )
     .default_backoff()
     .map(|e| e.map(|e| Change::Node(Box::new(e))));
-    let pod_changes = reflector::reflector(
-        pod_writer,
-        watcher(Api::<Pod>::all(client.clone()), watcher::Config::default()),
-    )
-    .default_backoff()
-    .map(|e| e.map(|e| Change::Pod(Box::new(e))));
+    let pod_changes = reflector::reflector(pod_writer, crate::lean_pod_watcher(&client))
+        .default_backoff()
+        .map(|e| e.map(|e| Change::Pod(Box::new(e))));
     let mut changes = std::pin::pin!(futures::stream::select(node_changes, pod_changes));
     let mut scheduler = Scheduler::new(client, nodes, pods);
     let mut retry = tokio::time::interval(UNSCHEDULABLE_RETRY);

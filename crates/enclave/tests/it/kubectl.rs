@@ -353,19 +353,57 @@ fn namespace_deletion_removes_its_content() {
 
 #[test]
 fn restart_restores_every_object() {
+    // Controllers keep writing status while Enclave runs, so the comparison covers what
+    // no controller touches: whole user objects, and the Deployment's identity and intent.
     let mut e = Enclave::start();
     ok(&e.kubectl(&["create", "namespace", "keep"]));
+    ok(&e.kubectl(&[
+        "-n",
+        "keep",
+        "create",
+        "configmap",
+        "shop",
+        "--from-literal=a=1",
+    ]));
+    ok(&e.kubectl(&[
+        "-n",
+        "keep",
+        "create",
+        "secret",
+        "generic",
+        "pw",
+        "--from-literal=p=s3cret",
+    ]));
     ok(&e.kubectl_stdin(&["-n", "keep", "apply", "-f", "-"], DEPLOYMENT));
-    let before =
-        ok(&e.kubectl(&["-n", "keep", "get", "deploy", "hackazon-shop", "-o", "json"])).to_string();
+    let snapshot = |e: &Enclave| {
+        let whole = ok(&e.kubectl(&[
+            "-n",
+            "keep",
+            "get",
+            "configmap/shop",
+            "secret/pw",
+            "-o",
+            "json",
+        ]))
+        .to_string();
+        let deploy = ok(&e.kubectl(&[
+            "-n",
+            "keep",
+            "get",
+            "deploy",
+            "hackazon-shop",
+            "-o",
+            "jsonpath={.metadata.uid} {.metadata.creationTimestamp} {.metadata.generation} {.metadata.annotations} {.spec}",
+        ]))
+        .to_string();
+        let whole: serde_json::Value = serde_json::from_str(&whole).unwrap();
+        (whole["items"].clone(), deploy)
+    };
+    let before = snapshot(&e);
+    assert_eq!(before.0.as_array().map(Vec::len), Some(2), "{:?}", before.0);
     e.restart();
-    let after =
-        ok(&e.kubectl(&["-n", "keep", "get", "deploy", "hackazon-shop", "-o", "json"])).to_string();
-    let (b, a): (serde_json::Value, serde_json::Value) = (
-        serde_json::from_str(&before).unwrap(),
-        serde_json::from_str(&after).unwrap(),
-    );
-    assert_eq!(b, a);
+    let after = snapshot(&e);
+    assert_eq!(before, after);
     assert!(e.stop(), "enclave exits cleanly on SIGTERM");
 }
 

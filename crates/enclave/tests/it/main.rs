@@ -4,3 +4,4 @@ mod durability;
 mod harness;
 mod kubectl;
 mod python;
+mod workloads;
