@@ -22,6 +22,7 @@ pub struct Enclave {
     /// The API port on 127.0.0.1.
     pub port: u16,
     store: String,
+    extra_args: Vec<String>,
     _data: Option<tempfile::TempDir>,
     /// Everything `enclave up` printed on stdout.
     pub stdout: Vec<String>,
@@ -53,6 +54,15 @@ impl Enclave {
 
     /// Starts Enclave with the given store in a new data dir.
     pub fn start_with_store(store: &str) -> Self {
+        Self::start_with(store, &[])
+    }
+
+    /// Starts Enclave with the embedded store and extra `enclave up` flags.
+    pub fn start_with_args(args: &[&str]) -> Self {
+        Self::start_with("embedded", args)
+    }
+
+    fn start_with(store: &str, args: &[&str]) -> Self {
         let data = tempfile::tempdir().expect("tempdir");
         let mut e = Enclave {
             child: None,
@@ -60,6 +70,7 @@ impl Enclave {
             home: tempfile::tempdir().expect("tempdir"),
             port: free_port(),
             store: store.into(),
+            extra_args: args.iter().map(|a| a.to_string()).collect(),
             _data: Some(data),
             stdout: Vec::new(),
         };
@@ -76,6 +87,7 @@ impl Enclave {
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("--store")
             .arg(&self.store)
+            .args(&self.extra_args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

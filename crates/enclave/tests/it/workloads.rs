@@ -516,3 +516,182 @@ fn bad_specs_are_rejected_with_kube_messages() {
         "--timeout=60s",
     ]));
 }
+
+/// The pod's phase-like STATUS column in `kubectl get pod`.
+fn status_column(e: &Enclave, ns: &str, pod: &str) -> String {
+    let out = e.kubectl(&["-n", ns, "get", "pod", pod, "--no-headers"]);
+    ok(&out)
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_crashing_container_backs_off_and_keeps_its_previous_logs() {
+    let e = Enclave::start();
+    ok(&e.kubectl(&["create", "namespace", "crash"]));
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: crasher
+spec:
+  containers:
+  - name: main
+    image: registry.k8s.io/e2e-test-images/agnhost:2.53
+    args: ["no-such-subcommand"]
+"#;
+    ok(&e.kubectl_stdin(&["-n", "crash", "apply", "-f", "-"], pod));
+    eventually("CrashLoopBackOff in kubectl get pod", || {
+        (status_column(&e, "crash", "crasher") == "CrashLoopBackOff").then_some(())
+    });
+    let restarts = eventually("a restart count", || {
+        let out = e.kubectl(&[
+            "-n",
+            "crash",
+            "get",
+            "pod",
+            "crasher",
+            "-o",
+            "jsonpath={.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].lastState.terminated.exitCode}",
+        ]);
+        let text = ok(&out).to_string();
+        let (count, code) = text.split_once(' ')?;
+        let count: u32 = count.parse().ok()?;
+        (count >= 1 && code == "1").then_some(count)
+    });
+    assert!(restarts >= 1);
+    let previous = e.kubectl(&["-n", "crash", "logs", "crasher", "--previous"]);
+    assert!(
+        ok(&previous).contains(r#"Error: unknown command "no-such-subcommand" for "app""#),
+        "{}",
+        previous.stdout
+    );
+    let describe = e.kubectl(&["-n", "crash", "describe", "pod", "crasher"]);
+    let text = ok(&describe);
+    assert!(text.contains("BackOff"), "{text}");
+    assert!(
+        text.contains("Back-off restarting failed container main"),
+        "{text}"
+    );
+}
+
+#[test]
+fn host_programs_see_the_downward_api_and_logs_follow_to_the_end() {
+    let e = Enclave::start_with_args(&["--allow-host-processes"]);
+    ok(&e.kubectl(&["create", "namespace", "host"]));
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: printer
+  labels:
+    team: shop
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["/bin/sh", "-c"]
+    args: ["echo name=$MY_NAME ns=$MY_NS ip=$MY_IP team=$MY_TEAM greeting=$GREETING; sleep 1; echo done"]
+    env:
+    - name: GREETING
+      value: hello-$(MY_NAME)
+    - name: MY_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    - name: MY_NS
+      valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+    - name: MY_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: MY_TEAM
+      valueFrom: {fieldRef: {fieldPath: "metadata.labels['team']"}}
+"#;
+    ok(&e.kubectl_stdin(&["-n", "host", "apply", "-f", "-"], pod));
+    ok(&e.kubectl(&[
+        "-n",
+        "host",
+        "wait",
+        "--for=condition=Ready",
+        "pod/printer",
+        "--timeout=60s",
+    ]));
+    // `logs -f` streams until the container ends, then returns.
+    let follow = e.kubectl(&["-n", "host", "logs", "-f", "printer"]);
+    let ip = ok(&e.kubectl(&[
+        "-n",
+        "host",
+        "get",
+        "pod",
+        "printer",
+        "-o",
+        "jsonpath={.status.podIP}",
+    ]))
+    .to_string();
+    assert!(!ip.is_empty());
+    // `$(MY_NAME)` is defined after GREETING, so kubelet leaves the reference as written.
+    assert_eq!(
+        ok(&follow),
+        format!("name=printer ns=host ip={ip} team=shop greeting=hello-$(MY_NAME)\ndone\n")
+    );
+    eventually("the pod to succeed", || {
+        (status_column(&e, "host", "printer") == "Completed").then_some(())
+    });
+}
+
+#[test]
+fn rollout_restart_replaces_every_pod_with_a_new_revision() {
+    let e = Enclave::start();
+    deploy_shop(&e, "shop");
+    let before = ready_pods(&e, "shop");
+    assert_eq!(before.len(), 2);
+    ok(&e.kubectl(&[
+        "-n",
+        "shop",
+        "rollout",
+        "restart",
+        "deployment/hackazon-shop",
+    ]));
+    let out = e.kubectl(&[
+        "-n",
+        "shop",
+        "rollout",
+        "status",
+        "deployment/hackazon-shop",
+        "--timeout=60s",
+    ]);
+    assert!(
+        ok(&out).contains("successfully rolled out"),
+        "{}",
+        out.stdout
+    );
+    let after = eventually("two new ready pods and no old ones", || {
+        let pods = ready_pods(&e, "shop");
+        (pods.len() == 2 && pods.keys().all(|p| !before.contains_key(p))).then_some(pods)
+    });
+    assert_eq!(after.len(), 2);
+    let history = e.kubectl(&[
+        "-n",
+        "shop",
+        "rollout",
+        "history",
+        "deployment/hackazon-shop",
+    ]);
+    let revisions: Vec<&str> = ok(&history)
+        .lines()
+        .skip_while(|l| !l.starts_with("REVISION"))
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(revisions, ["1", "2"], "{}", history.stdout);
+    let restarted_at = e.kubectl(&[
+        "-n",
+        "shop",
+        "get",
+        "deploy",
+        "hackazon-shop",
+        "-o",
+        "jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}",
+    ]);
+    assert!(!ok(&restarted_at).is_empty());
+}
