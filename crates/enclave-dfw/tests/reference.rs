@@ -95,8 +95,11 @@ fn seed_config() -> FirewallConfig {
     policy.rules = vec![intra, deny];
     config.policies.push(policy);
     config.normalize();
-    let mut ids = RuleIds::default();
-    ids.next = 1004;
+    // Two rules before ours took 1000-1003 in the seed's Supervisor: deny-all-ingress is 1005.
+    let mut ids = RuleIds {
+        next: 1004,
+        ..RuleIds::default()
+    };
     ids.assign(&mut config);
     config
 }
