@@ -102,7 +102,12 @@ pub async fn run(args: UpArgs) -> Result<()> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let listener = crate::serve::bind(args.api_listen).await?;
-    let router = enclave_apiserver::router(api.clone());
+    let nsx = enclave_nsx::NsxManager::open(store.clone(), CLUSTER_ID)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the network manager: {e}"))?;
+    let router = enclave_nsx::router(nsx.clone())
+        .layer(axum::middleware::map_request(nsx_principal))
+        .merge(enclave_apiserver::router(api.clone()));
     let api_task = tokio::spawn(crate::serve::serve_tls(
         listener,
         tls,
@@ -170,6 +175,25 @@ pub async fn run(args: UpArgs) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("closing the store: {e}"))?;
     tracing::info!("Stopped");
     Ok(())
+}
+
+/// The vSphere cluster id used in names (`svc-contour-domain-c8`, NCP's principal).
+const CLUSTER_ID: &str = "domain-c8";
+
+/// Gives Policy API requests their NSX principal: the authenticated Kubernetes user.
+async fn nsx_principal(mut request: axum::extract::Request) -> axum::extract::Request {
+    let user = request
+        .extensions()
+        .get::<enclave_apiserver::auth::Identity>()
+        .filter(|identity| !identity.0.is_anonymous())
+        .map(|identity| identity.0.name.clone());
+    if let Some(name) = user {
+        request.extensions_mut().insert(enclave_nsx::Principal {
+            name,
+            allow_overwrite: None,
+        });
+    }
+    request
 }
 
 /// A Kubernetes client that reaches the API server in process, as `user`. Until RBAC lands

@@ -3,5 +3,6 @@
 mod durability;
 mod harness;
 mod kubectl;
+mod nsx;
 mod python;
 mod workloads;
