@@ -1,5 +1,7 @@
 //! The `enclave` binary: command line, wiring, shutdown.
 
+mod client;
+mod dfw;
 mod kubeconfig;
 mod node_agent;
 mod pki;
@@ -29,6 +31,8 @@ struct Cli {
 enum Command {
     /// Run the whole platform in the foreground until SIGINT or SIGTERM.
     Up(UpArgs),
+    /// Read and manage the distributed firewall of a running Enclave.
+    Dfw(dfw::DfwArgs),
     /// Print the version of the platform and of the Kubernetes API it serves.
     Version,
 }
@@ -77,6 +81,11 @@ fn main() -> ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(up::run(args))),
+        Command::Dfw(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(dfw::run(args))),
         Command::Version => {
             let v = enclave_apiserver::version();
             println!(

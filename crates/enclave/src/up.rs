@@ -23,8 +23,16 @@ use crate::pki::{self, Authority};
 const COMPACTION_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 fn data_dir(args: &UpArgs) -> Result<PathBuf> {
-    if let Some(dir) = &args.data_dir {
-        return Ok(dir.clone());
+    match &args.data_dir {
+        Some(dir) => Ok(dir.clone()),
+        None => default_data_dir(),
+    }
+}
+
+/// `$ENCLAVE_HOME`, else `~/.enclave`.
+pub fn default_data_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("ENCLAVE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
     }
     let home =
         std::env::var_os("HOME").context("neither --data-dir, ENCLAVE_HOME nor HOME is set")?;
