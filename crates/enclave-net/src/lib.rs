@@ -1,12 +1,19 @@
 //! Network intent of the Supervisor (the NSX role's model): CIDRs and settings, IPAM, the
 //! NSX Policy topology NCP would create, its diff, and the location of an IP.
 
+mod bitmap;
 mod cidr;
 mod config;
 mod error;
+mod ids;
+mod ipam;
 mod name;
 
 pub use cidr::Ipv4Cidr;
 pub use config::NetworkConfig;
 pub use error::{NetError, NsxApiError};
+pub use ipam::{
+    Cursors, Ipam, IpamState, LoadBalancerVip, MacAddress, NamespaceNetwork, PodAddress,
+    ReleasedNamespace,
+};
 pub use name::Name;

@@ -1,0 +1,74 @@
+//! Deterministic ids: UUID-shaped names and short suffixes derived from uids by hashing, so
+//! that the same Kubernetes object always gets the same NSX id (no randomness, no clock).
+
+/// FNV-1a over 128 bits: stable across platforms and releases (unlike `std`'s hasher).
+fn fnv1a_128(parts: &[&str]) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    let mut hash = OFFSET;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            // A separator byte no uid contains keeps ("ab","c") apart from ("a","bc").
+            hash ^= 0xff;
+            hash = hash.wrapping_mul(PRIME);
+        }
+        for byte in part.bytes() {
+            hash ^= u128::from(byte);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    }
+    // FNV's low bits mix poorly for short inputs: fold the high half in.
+    hash ^ (hash >> 64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// A UUID-shaped id (version 8, "custom") derived from `parts`.
+pub(crate) fn derived_uuid(parts: &[&str]) -> String {
+    let mut value = fnv1a_128(parts);
+    value &= !(0xf_u128 << 76);
+    value |= 0x8_u128 << 76;
+    value &= !(0x3_u128 << 62);
+    value |= 0x2_u128 << 62;
+    let hex = format!("{value:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// A short lowercase suffix (`len` letters) derived from `parts`, like the random five
+/// letters NCP appends to LB pool ids, but stable.
+pub(crate) fn derived_suffix(parts: &[&str], len: usize) -> String {
+    let mut value = fnv1a_128(parts);
+    (0..len)
+        .map(|_| {
+            let letter = b'a' + (value % 26) as u8;
+            value /= 26;
+            char::from(letter)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_and_distinct() {
+        let a = derived_uuid(&["tier1", "uid-1"]);
+        assert_eq!(a, derived_uuid(&["tier1", "uid-1"]));
+        assert_ne!(a, derived_uuid(&["tier1", "uid-2"]));
+        assert_ne!(derived_uuid(&["ab", "c"]), derived_uuid(&["a", "bc"]));
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "8");
+        assert_eq!(derived_suffix(&["x"], 5).len(), 5);
+        assert!(
+            derived_suffix(&["x"], 5)
+                .bytes()
+                .all(|b| b.is_ascii_lowercase())
+        );
+    }
+}
