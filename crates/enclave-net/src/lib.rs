@@ -7,7 +7,10 @@ mod config;
 mod error;
 mod ids;
 mod ipam;
+mod locate;
 mod name;
+pub mod nsx;
+mod topology;
 
 pub use cidr::Ipv4Cidr;
 pub use config::NetworkConfig;
@@ -16,4 +19,12 @@ pub use ipam::{
     Cursors, Ipam, IpamState, LoadBalancerVip, MacAddress, NamespaceNetwork, PodAddress,
     ReleasedNamespace,
 };
+pub use locate::{
+    GatewayLocation, Location, PodLocation, Range, SnatLocation, VipLocation, VipPort, locate,
+};
 pub use name::Name;
+pub use topology::{
+    Change, ChangeKind, Endpoint, LoadBalancerInfo, LoadBalancerIngress, LoadBalancerPort,
+    NamespaceInfo, NetSnapshot, PodInfo, Topology, diff, load_balancer_ingress, ncp_annotations,
+    ncp_principal, topology,
+};
