@@ -17,8 +17,23 @@ fn fnv1a_128(parts: &[&str]) -> u128 {
             hash = hash.wrapping_mul(PRIME);
         }
     }
-    // FNV's low bits mix poorly for short inputs: fold the high half in.
-    hash ^ (hash >> 64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    // FNV spreads a change only towards the high bits: finish with a full avalanche so that
+    // uids differing in their last character give unrelated ids.
+    let mut low = hash as u64;
+    let mut high = (hash >> 64) as u64;
+    low = fmix64(low ^ high.rotate_left(29));
+    high = fmix64(high ^ low);
+    low = fmix64(low ^ high);
+    (u128::from(high) << 64) | u128::from(low)
+}
+
+/// MurmurHash3's 64-bit finalizer.
+fn fmix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
 }
 
 /// A UUID-shaped id (version 8, "custom") derived from `parts`.

@@ -834,3 +834,7 @@ pub fn topology(snapshot: &NetSnapshot, ipam: &Ipam, config: &NetworkConfig) -> 
     }
     topology
 }
+
+#[cfg(test)]
+#[path = "topology_tests.rs"]
+mod tests;
