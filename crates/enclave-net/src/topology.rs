@@ -666,6 +666,7 @@ pub fn topology(snapshot: &NetSnapshot, ipam: &Ipam, config: &NetworkConfig) -> 
         );
     }
 
+    let mut node_vifs: HashMap<Name, Name> = HashMap::new();
     for pod in &snapshot.pods {
         let Some(address) = ipam.pod(&pod.uid) else {
             continue;
@@ -700,10 +701,12 @@ pub fn topology(snapshot: &NetSnapshot, ipam: &Ipam, config: &NetworkConfig) -> 
                 attachment_type: shared.child.clone(),
                 allocate_addresses: shared.both.clone(),
                 app_id: Name::from(format!("nsx.{}.{}", pod.namespace, pod.name)),
-                context_id: pod
-                    .node
-                    .as_ref()
-                    .map(|node| Name::from(derived_uuid(&["node-vif", node]))),
+                context_id: pod.node.as_ref().map(|node| {
+                    node_vifs
+                        .entry(node.clone())
+                        .or_insert_with(|| Name::from(derived_uuid(&["node-vif", node])))
+                        .clone()
+                }),
                 id: Name::from(derived_uuid(&["attachment", &pod.uid])),
             },
             address_bindings: vec![PortAddressBinding {

@@ -64,7 +64,13 @@ fn many_namespaces_and_pods() {
             });
         }
     }
+    let started = std::time::Instant::now();
     let built = topology(&snapshot, &ipam, &config);
+    // Printed for whoever measures; no limit is asserted.
+    eprintln!(
+        "topology of {namespaces} namespaces: {:?}",
+        started.elapsed()
+    );
     assert_eq!(built.segment_ports.len(), namespaces * 4);
     assert_eq!(built.segments.len(), namespaces);
     assert_eq!(built.lb_virtual_servers.len(), namespaces.div_ceil(10));
@@ -80,5 +86,8 @@ fn many_namespaces_and_pods() {
         serde_json::from_str::<IpamState>(&json).unwrap(),
     )
     .unwrap();
-    assert!(diff(&built, &topology(&snapshot, &reloaded, &config)).is_empty());
+    let rebuilt = topology(&snapshot, &reloaded, &config);
+    let started = std::time::Instant::now();
+    assert!(diff(&built, &rebuilt).is_empty());
+    eprintln!("diff: {:?}", started.elapsed());
 }
