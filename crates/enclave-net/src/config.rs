@@ -60,7 +60,8 @@ const RESERVED: [([u8; 4], u8, &str); 3] = [
 impl NetworkConfig {
     /// Checks the settings: no two ranges overlap, none overlaps loopback, multicast or
     /// 0.0.0.0/8, the subnet prefix fits the Namespace Network and leaves room for a pod, the
-    /// Namespace Network is at most a /8 (pod MACs carry the low 24 bits of the IP), ids are
+    /// Namespace Network is at most a /8 (pod MACs carry the low 24 bits of the IP), the Ingress
+    /// and Egress CIDRs at most /12s, ids are
     /// usable in NSX paths.
     pub fn validate(&self) -> Result<(), NetError> {
         let ranges = [
@@ -104,6 +105,18 @@ impl NetworkConfig {
                 setting: "namespace network",
                 reason: "must be a /8 or smaller".to_string(),
             });
+        }
+        // The IPAM keeps a bit per address of these pools.
+        for (setting, pool) in [
+            ("ingress CIDR", self.ingress_cidr),
+            ("egress CIDR", self.egress_cidr),
+        ] {
+            if pool.prefix() < 12 {
+                return Err(NetError::InvalidSetting {
+                    setting,
+                    reason: format!("{pool} is larger than a /12"),
+                });
+            }
         }
         check_id("cluster id", &self.cluster_id, 63)?;
         check_id("tier-0 id", &self.tier0_id, 255)?;
@@ -182,6 +195,7 @@ mod tests {
         assert!(with(&|c| c.subnet_prefix = 31).is_err());
         assert!(with(&|c| c.namespace_network = cidr("16.0.0.0/4")).is_err());
         assert!(with(&|c| c.cluster_id = String::new()).is_err());
+        assert!(with(&|c| c.ingress_cidr = cidr("64.0.0.0/2")).is_err());
         assert!(with(&|c| c.tier0_id = "a/b".to_string()).is_err());
         assert!(with(&|c| c.subnet_prefix = 30).is_ok());
     }
