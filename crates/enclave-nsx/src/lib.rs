@@ -9,6 +9,8 @@
 
 mod api;
 mod error;
+mod ncp;
+mod network;
 mod objects;
 
 use std::collections::BTreeMap;
@@ -23,6 +25,8 @@ use tokio::sync::{Mutex, watch};
 
 pub use api::{Principal, router};
 pub use error::{ErrorBody, NsxError};
+pub use ncp::run as run_ncp;
+pub use network::Network;
 pub use objects::{Kind, NsxObject};
 
 /// Most rules the realized firewall may hold (NSX's management-plane limit).

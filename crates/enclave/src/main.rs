@@ -61,6 +61,12 @@ pub struct UpArgs {
     /// The Service CIDR: ClusterIPs of Services.
     #[arg(long, default_value = "10.96.0.0/22")]
     service_cidr: enclave_apiserver::allocator::Ipv4Cidr,
+    /// The Ingress CIDR: VIPs of Services of type LoadBalancer.
+    #[arg(long, default_value = "10.15.8.0/24")]
+    ingress_cidr: enclave_net::Ipv4Cidr,
+    /// The Egress CIDR: one SNAT IP per namespace.
+    #[arg(long, default_value = "10.15.9.0/24")]
+    egress_cidr: enclave_net::Ipv4Cidr,
     /// Let a container whose command is an absolute host path run as a real host process.
     #[arg(long)]
     allow_host_processes: bool,

@@ -3,6 +3,7 @@
 mod durability;
 mod harness;
 mod kubectl;
+mod network;
 mod nsx;
 mod python;
 mod workloads;
