@@ -71,6 +71,7 @@ pub fn router(manager: Arc<NsxManager>) -> Router {
                 .patch(patch_service)
                 .delete(delete_service),
         )
+        .route("/infra/{*path}", get(get_topology))
         .fallback(unknown)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(manager);
@@ -473,4 +474,62 @@ async fn delete_service(
     m.delete_object(&p, &enclave_dfw::model::service_path(&id))
         .await?;
     Ok(().into_response())
+}
+
+// --- topology (read-only: NCP realizes it from Kubernetes) ---
+
+/// GET of any topology object or collection: `/infra/tier-0s`, `/infra/tier-1s/{id}`,
+/// `/infra/segments/{id}/ports`, `/infra/tier-1s/{id}/nat/USER/nat-rules`,
+/// `/infra/lb-services`, `/infra/lb-virtual-servers`, `/infra/lb-pools`, ...
+async fn get_topology(
+    State(m): State<Manager>,
+    Path(rest): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, NsxError> {
+    let path = format!("/infra/{}", rest.trim_end_matches('/'));
+    let topology = m.topology();
+    let t = &*topology;
+    macro_rules! lookup {
+        ($($map:ident),*) => {{
+            $(
+                if let Some(object) = t.$map.get(path.as_str()) {
+                    return Ok(Json(serde_json::to_value(object).unwrap_or_default()).into_response());
+                }
+            )*
+            let mut items: Vec<Value> = Vec::new();
+            $(
+                for (key, object) in &t.$map {
+                    if key.rsplit_once('/').is_some_and(|(parent, _)| parent == path) {
+                        items.push(serde_json::to_value(object).unwrap_or_default());
+                    }
+                }
+            )*
+            items
+        }};
+    }
+    let items = lookup!(
+        tier0s,
+        tier1s,
+        segments,
+        segment_ports,
+        nat_rules,
+        lb_services,
+        lb_virtual_servers,
+        lb_pools
+    );
+    const COLLECTIONS: [&str; 6] = [
+        "tier-0s",
+        "tier-1s",
+        "segments",
+        "lb-services",
+        "lb-virtual-servers",
+        "lb-pools",
+    ];
+    let is_collection = COLLECTIONS.iter().any(|c| rest == *c)
+        || path.ends_with("/ports")
+        || path.ends_with("/nat-rules");
+    if items.is_empty() && !is_collection {
+        return Err(NsxError::NotFound(path));
+    }
+    envelope(items, &q)
 }

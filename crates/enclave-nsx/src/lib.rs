@@ -77,6 +77,7 @@ pub struct NsxManager {
     cluster: String,
     state: Mutex<State>,
     realized: watch::Sender<Arc<Realized>>,
+    topology: watch::Sender<Arc<enclave_net::Topology>>,
 }
 
 impl NsxManager {
@@ -137,6 +138,7 @@ impl NsxManager {
             cluster: cluster.to_string(),
             state: Mutex::new(state),
             realized: watch::channel(Arc::new(realized)).0,
+            topology: watch::channel(Arc::new(enclave_net::Topology::default())).0,
         };
         {
             let mut state = manager.state.lock().await;
@@ -153,6 +155,21 @@ impl NsxManager {
     /// The current realized state.
     pub fn realized(&self) -> Arc<Realized> {
         self.realized.borrow().clone()
+    }
+
+    /// The current topology (Tier-0, Tier-1s, segments, ports, NAT, load balancers).
+    pub fn topology(&self) -> Arc<enclave_net::Topology> {
+        self.topology.borrow().clone()
+    }
+
+    /// Follows every topology.
+    pub fn subscribe_topology(&self) -> watch::Receiver<Arc<enclave_net::Topology>> {
+        self.topology.subscribe()
+    }
+
+    /// Publishes NCP's latest topology.
+    pub fn set_topology(&self, topology: enclave_net::Topology) {
+        self.topology.send_replace(Arc::new(topology));
     }
 
     /// Replaces everything NCP owns with `config` (its whole translation). An invalid

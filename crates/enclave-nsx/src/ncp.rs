@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
-use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{Endpoints, Namespace, Pod, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::reflector::{self, Store};
@@ -30,6 +30,7 @@ struct Caches {
     pods: Store<Pod>,
     services: Store<Service>,
     policies: Store<NetworkPolicy>,
+    endpoints: Store<Endpoints>,
 }
 
 /// Runs NCP until `shutdown`.
@@ -43,6 +44,7 @@ pub async fn run(
     let (pods, pod_writer) = reflector::store();
     let (services, service_writer) = reflector::store();
     let (policies, policy_writer) = reflector::store();
+    let (endpoints, endpoints_writer) = reflector::store();
     let config = watcher::Config::default;
     let namespace_changes = reflector::reflector(
         namespace_writer,
@@ -75,15 +77,26 @@ pub async fn run(
     )
     .default_backoff()
     .map(|e| e.map(|_| ()));
+    let endpoints_changes = reflector::reflector(
+        endpoints_writer,
+        watcher(Api::<Endpoints>::all(client.clone()), config()),
+    )
+    .modify(|e: &mut Endpoints| e.metadata.managed_fields = None)
+    .default_backoff()
+    .map(|e| e.map(|_| ()));
     let mut changes = std::pin::pin!(futures::stream::select(
         futures::stream::select(namespace_changes, pod_changes),
-        futures::stream::select(service_changes, policy_changes),
+        futures::stream::select(
+            futures::stream::select(service_changes, policy_changes),
+            endpoints_changes
+        ),
     ));
     let caches = Caches {
         namespaces,
         pods,
         services,
         policies,
+        endpoints,
     };
     let mut shutdown = std::pin::pin!(shutdown.fuse());
     let ready = async {
@@ -91,6 +104,7 @@ pub async fn run(
         let _ = caches.pods.wait_until_ready().await;
         let _ = caches.services.wait_until_ready().await;
         let _ = caches.policies.wait_until_ready().await;
+        let _ = caches.endpoints.wait_until_ready().await;
     };
     let mut ready = std::pin::pin!(ready.fuse());
     let mut synced = false;
@@ -125,7 +139,7 @@ pub async fn run(
 /// One rebuild: namespace networks, VIPs, annotations and Service status.
 async fn turn(
     client: &kube::Client,
-    _manager: &NsxManager,
+    manager: &NsxManager,
     network: &Network,
     caches: &Caches,
 ) -> Result<(), kube::Error> {
@@ -169,7 +183,112 @@ async fn turn(
             .patch(name, &PatchParams::apply(MANAGER), &Patch::Merge(&patch))
             .await?;
     }
+    let snapshot = net_snapshot(caches);
+    let topology = network.read(|ipam| enclave_net::topology(&snapshot, ipam, ipam.config()));
+    manager.set_topology(topology);
     Ok(())
+}
+
+/// The objects the topology is built from.
+fn net_snapshot(caches: &Caches) -> enclave_net::NetSnapshot {
+    use enclave_net::{Endpoint, LoadBalancerInfo, LoadBalancerPort, NamespaceInfo, PodInfo};
+    let namespaces = caches
+        .namespaces
+        .state()
+        .iter()
+        .filter_map(|ns| {
+            Some(NamespaceInfo {
+                name: ns.metadata.name.as_deref()?.into(),
+                uid: ns.metadata.uid.as_deref()?.into(),
+            })
+        })
+        .collect();
+    let pods = caches
+        .pods
+        .state()
+        .iter()
+        .filter_map(|pod| {
+            Some(PodInfo {
+                namespace: pod.metadata.namespace.as_deref()?.into(),
+                name: pod.metadata.name.as_deref()?.into(),
+                uid: pod.metadata.uid.as_deref()?.into(),
+                labels: pod
+                    .metadata
+                    .labels
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+                node: pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.node_name.as_deref())
+                    .map(Into::into),
+            })
+        })
+        .collect();
+    let load_balancers = caches
+        .services
+        .state()
+        .iter()
+        .filter(|svc| svc.spec.as_ref().and_then(|s| s.type_.as_deref()) == Some("LoadBalancer"))
+        .filter_map(|svc| {
+            let namespace = svc.metadata.namespace.as_deref()?;
+            let name = svc.metadata.name.as_deref()?;
+            let endpoints = caches
+                .endpoints
+                .get(&kube::runtime::reflector::ObjectRef::new(name).within(namespace));
+            let ports = svc
+                .spec
+                .as_ref()?
+                .ports
+                .iter()
+                .flatten()
+                .filter_map(|port| {
+                    let protocol = match port.protocol.as_deref().unwrap_or("TCP") {
+                        "TCP" => enclave_net::nsx::Protocol::Tcp,
+                        "UDP" => enclave_net::nsx::Protocol::Udp,
+                        _ => return None,
+                    };
+                    let ready: Vec<Endpoint> = endpoints
+                        .iter()
+                        .flat_map(|e| e.subsets.iter().flatten())
+                        .flat_map(|subset| {
+                            let number = subset
+                                .ports
+                                .iter()
+                                .flatten()
+                                .find(|p| p.name == port.name)
+                                .and_then(|p| u16::try_from(p.port).ok());
+                            subset.addresses.iter().flatten().filter_map(move |a| {
+                                Some(Endpoint {
+                                    ip: a.ip.parse().ok()?,
+                                    port: number?,
+                                })
+                            })
+                        })
+                        .collect();
+                    Some(LoadBalancerPort {
+                        name: port.name.as_deref().map(Into::into),
+                        protocol,
+                        port: u16::try_from(port.port).ok()?,
+                        endpoints: ready,
+                    })
+                })
+                .collect();
+            Some(LoadBalancerInfo {
+                namespace: namespace.into(),
+                name: name.into(),
+                uid: svc.metadata.uid.as_deref()?.into(),
+                ports,
+            })
+        })
+        .collect();
+    enclave_net::NetSnapshot {
+        namespaces,
+        pods,
+        load_balancers,
+    }
 }
 
 /// Gives every Service of type LoadBalancer a VIP from the Ingress CIDR (its requested

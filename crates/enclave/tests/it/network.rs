@@ -126,6 +126,47 @@ fn namespaces_get_ncp_networks_and_load_balancers_get_vips() {
         .then(|| cols[3].clone())
     });
 
+    // The same network through the NSX Policy API.
+    let raw = |uri: &str| -> Value {
+        serde_json::from_str(ok(&e.kubectl(&["get", "--raw", uri]))).expect("JSON")
+    };
+    let tier1s = raw("/policy/api/v1/infra/tier-1s");
+    let t1 = tier1s["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == router.as_str())
+        .unwrap_or_else(|| panic!("{router} not in {tier1s}"));
+    assert_eq!(t1["tier0_path"], "/infra/tier-0s/T0-GW");
+    let segments = raw("/policy/api/v1/infra/segments");
+    assert!(
+        segments["results"].as_array().unwrap().iter().any(|s| {
+            s["connectivity_path"] == format!("/infra/tier-1s/{router}").as_str()
+                && s["subnets"][0]["network"] == subnet.as_str()
+        }),
+        "{segments}"
+    );
+    let mut pod_ips: Vec<String> = ips.split_whitespace().map(str::to_string).collect();
+    pod_ips.sort();
+    // NCP realizes the load balancer once the Endpoints list the pods.
+    eventually("the VIP's pool to hold the shop's pods", || {
+        let servers = raw("/policy/api/v1/infra/lb-virtual-servers");
+        let server = servers["results"]
+            .as_array()?
+            .iter()
+            .find(|v| v["ip_address"] == vip.as_str())?
+            .clone();
+        assert_eq!(server["ports"][0], "80");
+        let pool = raw(&format!("/policy/api/v1{}", server["pool_path"].as_str()?));
+        let mut members: Vec<String> = pool["members"]
+            .as_array()?
+            .iter()
+            .filter_map(|m| m["ip_address"].as_str().map(str::to_string))
+            .collect();
+        members.sort();
+        (members == pod_ips).then_some(())
+    });
+
     // A second namespace has its own router, subnet and SNAT IP.
     ok(&e.kubectl(&["create", "namespace", "other"]));
     let other = eventually("the other namespace's annotations", || {
