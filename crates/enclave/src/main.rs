@@ -3,6 +3,7 @@
 mod client;
 mod dfw;
 mod kubeconfig;
+mod net;
 mod node_agent;
 mod pki;
 mod serve;
@@ -33,6 +34,8 @@ enum Command {
     Up(UpArgs),
     /// Read and manage the distributed firewall of a running Enclave.
     Dfw(dfw::DfwArgs),
+    /// Show the network topology of a running Enclave.
+    Net(net::NetArgs),
     /// Print the version of the platform and of the Kubernetes API it serves.
     Version,
 }
@@ -92,6 +95,11 @@ fn main() -> ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(dfw::run(args))),
+        Command::Net(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(net::run(args))),
         Command::Version => {
             let v = enclave_apiserver::version();
             println!(

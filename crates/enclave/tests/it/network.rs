@@ -167,6 +167,36 @@ fn namespaces_get_ncp_networks_and_load_balancers_get_vips() {
         (members == pod_ips).then_some(())
     });
 
+    // `enclave net topology` draws it as a tree.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(["net", "topology", "-n", "ns-hackazon-app", "--kubeconfig"])
+        .arg(e.admin_kubeconfig())
+        .output()
+        .expect("enclave net topology");
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tree.starts_with("Tier-0 T0-GW\n"), "{tree}");
+    assert!(
+        tree.contains(&format!("── Tier-1 {router}  [ns-hackazon-app]")),
+        "{tree}"
+    );
+    assert!(tree.contains(&format!("SNAT {subnet} -> {snat}")), "{tree}");
+    assert!(
+        tree.contains(&format!("VIP {vip}:80  Service ns-hackazon-app/shop-lb")),
+        "{tree}"
+    );
+    for ip in &pod_ips {
+        assert!(
+            tree.contains(&format!("  {ip}  04:50:56:")),
+            "{ip} not in {tree}"
+        );
+    }
+    assert!(!tree.contains("kube-system"), "{tree}");
+
     // A second namespace has its own router, subnet and SNAT IP.
     ok(&e.kubectl(&["create", "namespace", "other"]));
     let other = eventually("the other namespace's annotations", || {
