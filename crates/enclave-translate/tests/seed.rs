@@ -34,14 +34,48 @@ fn seed(policies: Vec<NetworkPolicy>) -> Snapshot {
             namespace("default", &[], &[]),
             namespace("kube-system", &[], &[]),
             namespace("ns-hackazon-app", &[("vSphereClusterID", "domain-c8")], &[]),
-            namespace("svc-contour-domain-c8", &[("vSphereClusterID", "domain-c8")], &[]),
+            namespace(
+                "svc-contour-domain-c8",
+                &[("vSphereClusterID", "domain-c8")],
+                &[],
+            ),
         ],
         vec![
-            pod("kube-system", "coredns-1", "10.244.0.2", &[("k8s-app", "kube-dns")], &[("dns", "UDP", 53)]),
-            pod("ns-hackazon-app", "hackazon-1", "10.244.0.18", &[("app", "hackazon-shop")], &shop_ports),
-            pod("ns-hackazon-app", "hackazon-2", "10.244.0.19", &[("app", "hackazon-shop")], &shop_ports),
-            pod("svc-contour-domain-c8", "envoy-1", "10.244.0.34", &[("app", "envoy")], &envoy_ports),
-            pod("svc-contour-domain-c8", "envoy-2", "10.244.0.35", &[("app", "envoy")], &envoy_ports),
+            pod(
+                "kube-system",
+                "coredns-1",
+                "10.244.0.2",
+                &[("k8s-app", "kube-dns")],
+                &[("dns", "UDP", 53)],
+            ),
+            pod(
+                "ns-hackazon-app",
+                "hackazon-1",
+                "10.244.0.18",
+                &[("app", "hackazon-shop")],
+                &shop_ports,
+            ),
+            pod(
+                "ns-hackazon-app",
+                "hackazon-2",
+                "10.244.0.19",
+                &[("app", "hackazon-shop")],
+                &shop_ports,
+            ),
+            pod(
+                "svc-contour-domain-c8",
+                "envoy-1",
+                "10.244.0.34",
+                &[("app", "envoy")],
+                &envoy_ports,
+            ),
+            pod(
+                "svc-contour-domain-c8",
+                "envoy-2",
+                "10.244.0.35",
+                &[("app", "envoy")],
+                &envoy_ports,
+            ),
         ],
         policies,
     )
@@ -95,7 +129,11 @@ fn the_seed_network_policy_creates_exactly_the_named_allowlist_and_rule() {
     let before = checked(&seed(vec![]), &settings);
     let after = checked(&seed(vec![seed_policy()]), &settings);
     let names = |t: &Translation| -> Vec<String> {
-        t.config.policies.iter().map(|p| p.name().to_string()).collect()
+        t.config
+            .policies
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect()
     };
     let new: Vec<&SecurityPolicy> = after
         .config
@@ -199,10 +237,13 @@ fn translation_is_deterministic_whatever_the_input_order() {
 
 #[test]
 fn allow_cluster_and_the_annotation_opt_out() {
-    let t = checked(&seed(vec![]), &enclave_translate::Settings {
-        baseline: Baseline::AllowCluster,
-        ..Settings::default()
-    });
+    let t = checked(
+        &seed(vec![]),
+        &enclave_translate::Settings {
+            baseline: Baseline::AllowCluster,
+            ..Settings::default()
+        },
+    );
     assert!(allowed(&t, ENVOY_1, SHOP_1, TCP, 80));
     assert!(t.config.policies.is_empty());
 
@@ -215,7 +256,10 @@ fn allow_cluster_and_the_annotation_opt_out() {
     );
     let t = checked(&s, &Settings::default());
     assert!(allowed(&t, ENVOY_1, SHOP_1, TCP, 80));
-    assert!(!allowed(&t, SHOP_1, ENVOY_1, TCP, 8080), "Envoy's namespace still is zero trust");
+    assert!(
+        !allowed(&t, SHOP_1, ENVOY_1, TCP, 8080),
+        "Envoy's namespace still is zero trust"
+    );
 
     // Opting in under allow-cluster.
     let mut s = seed(vec![]);
@@ -224,10 +268,13 @@ fn allow_cluster_and_the_annotation_opt_out() {
         &[],
         &[(enclave_translate::BASELINE_ANNOTATION, "supervisor")],
     );
-    let t = checked(&s, &Settings {
-        baseline: Baseline::AllowCluster,
-        ..Settings::default()
-    });
+    let t = checked(
+        &s,
+        &Settings {
+            baseline: Baseline::AllowCluster,
+            ..Settings::default()
+        },
+    );
     assert!(!allowed(&t, ENVOY_1, SHOP_1, TCP, 80));
     assert!(allowed(&t, SHOP_1, ENVOY_1, TCP, 8080));
 }
@@ -236,7 +283,10 @@ fn allow_cluster_and_the_annotation_opt_out() {
 fn golden_seed_translation() {
     let t = checked(&seed(vec![seed_policy()]), &Settings::default());
     let got = json(&t) + "\n";
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/seed-translation.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/seed-translation.json"
+    );
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(path, &got).expect("write golden file");
     }

@@ -90,7 +90,11 @@ pub fn network_policy(ns: &str, yaml: &str) -> NetworkPolicy {
     np
 }
 
-pub fn snapshot(namespaces: Vec<Namespace>, pods: Vec<Pod>, policies: Vec<NetworkPolicy>) -> Snapshot {
+pub fn snapshot(
+    namespaces: Vec<Namespace>,
+    pods: Vec<Pod>,
+    policies: Vec<NetworkPolicy>,
+) -> Snapshot {
     let placement = Placement::simple(&namespaces, &pods);
     Snapshot {
         namespaces,
@@ -136,7 +140,10 @@ pub fn blocking_rule(t: &Translation, v: &Verdict) -> Option<(String, String, St
     let policy = t.config.policies.get(entry.policy)?;
     let rule = reference.ruleset().rule(&t.config, index)?;
     Some((
-        policy.category.map(|c| c.as_str().to_string()).unwrap_or_default(),
+        policy
+            .category
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
         policy.name().to_string(),
         rule.name().to_string(),
     ))

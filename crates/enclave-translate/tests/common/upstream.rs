@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
-use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort,
-};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -21,7 +19,9 @@ pub struct Cluster<'a> {
     pub policies: &'a [NetworkPolicy],
 }
 
-fn labels_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> BTreeMap<String, String> {
+fn labels_of(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> BTreeMap<String, String> {
     meta.labels.clone().unwrap_or_default()
 }
 
@@ -80,7 +80,10 @@ fn in_cidr(ip: Ipv4Addr, cidr: &str) -> bool {
 fn types(np: &NetworkPolicy) -> (bool, bool) {
     let spec = np.spec.clone().unwrap_or_default();
     match spec.policy_types.filter(|t| !t.is_empty()) {
-        Some(t) => (t.iter().any(|x| x == "Ingress"), t.iter().any(|x| x == "Egress")),
+        Some(t) => (
+            t.iter().any(|x| x == "Ingress"),
+            t.iter().any(|x| x == "Egress"),
+        ),
         None => (true, spec.egress.is_some_and(|e| !e.is_empty())),
     }
 }
@@ -101,7 +104,11 @@ impl Cluster<'_> {
         self.policies.iter().filter(move |np| {
             np.metadata.namespace.as_deref() == Some(ns.as_str())
                 && selects(
-                    &np.spec.clone().unwrap_or_default().pod_selector.unwrap_or_default(),
+                    &np.spec
+                        .clone()
+                        .unwrap_or_default()
+                        .pod_selector
+                        .unwrap_or_default(),
                     &labels,
                 )
         })
