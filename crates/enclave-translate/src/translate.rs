@@ -574,20 +574,17 @@ impl Translator<'_> {
             None => BTreeSet::new(),
         };
         let target_paths = self.port_paths(&targets);
-        let mut groups = std::mem::take(&mut self.config.groups);
-        let mut sink = GroupSink {
+        let target_group = GroupSink {
             domain: &domain,
-            groups: &mut groups,
-        };
-        let target_group = sink.members(
+            groups: &mut self.config.groups,
+        }
+        .members(
             &naming::target_group_id(&key),
             &format!("{namespace}-{name}-tgt"),
             &tags,
             target_paths,
             Vec::new(),
         );
-        drop(sink);
-        self.config.groups = groups;
 
         let mut services: BTreeMap<String, ServiceEntry> = BTreeMap::new();
         let mut rules = Vec::new();

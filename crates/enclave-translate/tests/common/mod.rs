@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod model;
 pub mod upstream;
 
 use std::collections::BTreeMap;

@@ -166,8 +166,7 @@ impl Cluster<'_> {
         policy_ns: &str,
         other: &Pod,
         server: &Pod,
-        proto: &str,
-        number: u16,
+        (proto, number): (&str, u16),
     ) -> bool {
         let peer_ok = match peers {
             None => true,
@@ -197,8 +196,7 @@ impl Cluster<'_> {
                         ns_of(client),
                         server,
                         server,
-                        proto,
-                        number,
+                        (proto, number),
                     )
                 })
             });
@@ -214,8 +212,7 @@ impl Cluster<'_> {
                         ns_of(server),
                         client,
                         server,
-                        proto,
-                        number,
+                        (proto, number),
                     )
                 })
             });
