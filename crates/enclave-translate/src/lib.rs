@@ -9,6 +9,8 @@
 //! ([`ISOLATION_SEQUENCE`]), then the namespace defaults ([`BASELINE_SEQUENCE`]). Allows of
 //! all policies come before any isolation drop, which gives NetworkPolicy's union semantics.
 
+#![warn(missing_docs)]
+
 mod groups;
 pub mod ipblock;
 pub mod naming;
@@ -23,7 +25,8 @@ pub use placement::{Placement, PortPlacement};
 pub use problem::{ObjectRef, Problem};
 pub use snapshot::{BASELINE_ANNOTATION, Baseline, Settings, Snapshot};
 pub use translate::{
-    ALLOWLIST_SEQUENCE, BASELINE_SEQUENCE, ISOLATION_SEQUENCE, Translation, translate,
+    ALLOWLIST_SEQUENCE, BASELINE_SEQUENCE, ISOLATION_SEQUENCE, Translation, is_system_namespace,
+    translate,
 };
 
 /// What can be wrong with a Kubernetes object the translation reads. Each becomes a
