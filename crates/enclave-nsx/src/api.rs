@@ -33,6 +33,7 @@ type Manager = Arc<NsxManager>;
 /// The Policy API routes, to be merged into the API listener's router.
 pub fn router(manager: Arc<NsxManager>) -> Router {
     let api = Router::new()
+        .route("/infra/domains", get(list_domains))
         .route(
             "/infra/domains/{domain}/security-policies",
             get(list_policies),
@@ -153,6 +154,44 @@ async fn read_json(body: Body) -> Result<Value, NsxError> {
 
 fn policy_path(domain: &str, id: &str) -> String {
     enclave_dfw::model::policy_path(domain, id)
+}
+
+// --- domains ---
+
+/// The domains that hold policies or groups (`default` always).
+async fn list_domains(
+    State(m): State<Manager>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, NsxError> {
+    let realized = m.realized();
+    let mut domains = std::collections::BTreeSet::from(["default".to_string()]);
+    let paths = realized
+        .config
+        .policies
+        .iter()
+        .map(|p| &p.meta.path)
+        .chain(realized.config.groups.iter().map(|g| &g.meta.path));
+    for path in paths {
+        if let Some(rest) = path.strip_prefix("/infra/domains/")
+            && let Some((domain, _)) = rest.split_once('/')
+        {
+            domains.insert(domain.to_string());
+        }
+    }
+    let items = domains
+        .into_iter()
+        .map(|d| {
+            json!({
+                "resource_type": "Domain",
+                "id": d,
+                "display_name": d,
+                "path": format!("/infra/domains/{d}"),
+                "parent_path": "/infra",
+                "relative_path": d,
+            })
+        })
+        .collect();
+    envelope(items, &q)
 }
 
 // --- security policies ---

@@ -50,6 +50,8 @@ pub struct Realized {
     pub config: FirewallConfig,
     /// Paths of the objects NCP owns (read-only to users).
     pub ncp_owned: std::collections::BTreeSet<String>,
+    /// The ports rules are enforced at (pods' segment ports), from NCP.
+    pub inventory: Arc<enclave_dfw::Inventory>,
 }
 
 /// An administrator object as stored, with its store revisions.
@@ -66,6 +68,7 @@ struct State {
     groups: BTreeMap<String, Stored<enclave_dfw::Group>>,
     services: BTreeMap<String, Stored<enclave_dfw::Service>>,
     ncp: FirewallConfig,
+    inventory: Arc<enclave_dfw::Inventory>,
     rule_ids: RuleIds,
     rule_ids_revision: Revision,
     generation: u64,
@@ -174,12 +177,18 @@ impl NsxManager {
 
     /// Replaces everything NCP owns with `config` (its whole translation). An invalid
     /// translation is refused whole and the previous one stays.
-    pub async fn set_ncp(&self, config: FirewallConfig) -> Result<(), NsxError> {
+    pub async fn set_ncp(
+        &self,
+        config: FirewallConfig,
+        inventory: enclave_dfw::Inventory,
+    ) -> Result<(), NsxError> {
         let mut state = self.state.lock().await;
         let mut candidate = state.clone();
         candidate.ncp = config;
+        candidate.inventory = Arc::new(inventory);
         let (realized, ids) = realize(&candidate, &self.cluster).map_err(invalid)?;
         state.ncp = candidate.ncp;
+        state.inventory = candidate.inventory;
         self.save_rule_ids(&mut state, ids).await?;
         self.publish(&mut state, realized);
         Ok(())
@@ -293,6 +302,7 @@ fn realize(state: &State, cluster: &str) -> Result<(Realized, RuleIds), Vec<DfwE
             generation: 0,
             config,
             ncp_owned,
+            inventory: state.inventory.clone(),
         },
         ids,
     ))

@@ -33,13 +33,15 @@ struct Caches {
     endpoints: Store<Endpoints>,
 }
 
-/// Runs NCP until `shutdown`.
+/// Runs NCP until `shutdown`, translating with `settings` (the baseline policy).
 pub async fn run(
     client: kube::Client,
     manager: Arc<NsxManager>,
     network: Arc<Network>,
+    settings: enclave_translate::Settings,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let mut reported = BTreeSet::new();
     let (namespaces, namespace_writer) = reflector::store();
     let (pods, pod_writer) = reflector::store();
     let (services, service_writer) = reflector::store();
@@ -124,7 +126,7 @@ pub async fn run(
                 }
                 // Drain what arrived meanwhile, then rebuild once.
                 while let Some(Some(_)) = changes.next().now_or_never() {}
-                pending = match turn(&client, &manager, &network, &caches).await {
+                pending = match turn(&client, &manager, &network, &caches, &settings, &mut reported).await {
                     Ok(()) => false,
                     Err(error) => {
                         tracing::warn!(%error, "NCP turn failed; retrying");
@@ -142,6 +144,8 @@ async fn turn(
     manager: &NsxManager,
     network: &Network,
     caches: &Caches,
+    settings: &enclave_translate::Settings,
+    reported: &mut BTreeSet<(String, String, String)>,
 ) -> Result<(), kube::Error> {
     let namespaces = caches.namespaces.state();
     let mut live = BTreeSet::new();
@@ -185,8 +189,147 @@ async fn turn(
     }
     let snapshot = net_snapshot(caches);
     let topology = network.read(|ipam| enclave_net::topology(&snapshot, ipam, ipam.config()));
+    let firewall = enclave_translate::Snapshot {
+        namespaces: namespaces.iter().map(|n| (**n).clone()).collect(),
+        pods: caches.pods.state().iter().map(|p| (**p).clone()).collect(),
+        network_policies: caches
+            .policies
+            .state()
+            .iter()
+            .map(|p| (**p).clone())
+            .collect(),
+        placement: placement(&topology, caches),
+    };
+    let translation = enclave_translate::translate(&firewall, settings);
     manager.set_topology(topology);
+    if let Err(error) = manager
+        .set_ncp(translation.config, translation.inventory)
+        .await
+    {
+        // A translation the firewall refuses is a bug; the previous firewall stays.
+        tracing::error!(%error, "The firewall refused NCP's translation");
+    }
+    report_problems(client, &translation.problems, reported).await;
     Ok(())
+}
+
+/// Where each namespace and pod sits in the topology (segments, ports, MACs).
+fn placement(topology: &enclave_net::Topology, caches: &Caches) -> enclave_translate::Placement {
+    let mut placement = enclave_translate::Placement::default();
+    for (path, segment) in &topology.segments {
+        if let Some(ns) = segment
+            .meta
+            .tags
+            .iter()
+            .find(|t| &*t.scope == "ncp/project")
+        {
+            placement
+                .namespaces
+                .entry(ns.tag.to_string())
+                .or_default()
+                .push(path.to_string());
+        }
+    }
+    for pod in caches.pods.state() {
+        let (Some(uid), Some(ip)) = (
+            pod.metadata.uid.as_deref(),
+            pod.status
+                .as_ref()
+                .and_then(|s| s.pod_ip.as_deref())
+                .and_then(|ip| ip.parse().ok()),
+        ) else {
+            continue;
+        };
+        if let enclave_net::Location::Pod(at) = enclave_net::locate(topology, ip)
+            && &*at.pod_uid == uid
+        {
+            placement.pods.insert(
+                uid.to_string(),
+                enclave_translate::PortPlacement {
+                    port_path: at.port_path.to_string(),
+                    segment_path: at.segment_path.to_string(),
+                    mac: at.mac.to_string(),
+                },
+            );
+        }
+    }
+    placement
+}
+
+/// Turns translation problems into Warning events on their objects, once each.
+async fn report_problems(
+    client: &kube::Client,
+    problems: &[enclave_translate::Problem],
+    reported: &mut BTreeSet<(String, String, String)>,
+) {
+    let current: BTreeSet<(String, String, String)> = problems
+        .iter()
+        .map(|p| (p.object.uid.clone(), p.reason.clone(), p.message.clone()))
+        .collect();
+    for problem in problems {
+        let key = (
+            problem.object.uid.clone(),
+            problem.reason.clone(),
+            problem.message.clone(),
+        );
+        if reported.contains(&key) {
+            continue;
+        }
+        let namespace = if problem.object.namespace.is_empty() {
+            "default".to_string()
+        } else {
+            problem.object.namespace.clone()
+        };
+        let timestamp = k8s_openapi::jiff::Timestamp::now();
+        let now = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(timestamp);
+        let api_version = match problem.object.kind.as_str() {
+            "NetworkPolicy" => "networking.k8s.io/v1",
+            _ => "v1",
+        };
+        let event = k8s_openapi::api::core::v1::Event {
+            metadata: kube::api::ObjectMeta {
+                // As client-go's recorder names events: `<object>.<nanoseconds in hex>`.
+                name: Some(format!(
+                    "{}.{:x}",
+                    problem.object.name,
+                    timestamp.as_nanosecond()
+                )),
+                namespace: Some(namespace.clone()),
+                ..Default::default()
+            },
+            involved_object: k8s_openapi::api::core::v1::ObjectReference {
+                api_version: Some(api_version.into()),
+                kind: Some(problem.object.kind.clone()),
+                name: Some(problem.object.name.clone()),
+                namespace: (!problem.object.namespace.is_empty())
+                    .then(|| problem.object.namespace.clone()),
+                uid: Some(problem.object.uid.clone()),
+                ..Default::default()
+            },
+            reason: Some(problem.reason.clone()),
+            message: Some(problem.message.clone()),
+            type_: Some("Warning".into()),
+            source: Some(k8s_openapi::api::core::v1::EventSource {
+                component: Some("nsx-ncp".into()),
+                host: None,
+            }),
+            first_timestamp: Some(now.clone()),
+            last_timestamp: Some(now),
+            count: Some(1),
+            ..Default::default()
+        };
+        match Api::<k8s_openapi::api::core::v1::Event>::namespaced(client.clone(), &namespace)
+            .create(&kube::api::PostParams::default(), &event)
+            .await
+        {
+            Ok(_) => {
+                reported.insert(key);
+            }
+            Err(error) => tracing::debug!(%error, "NCP event not written"),
+        }
+    }
+    // A problem that went away may come back later: report it again then.
+    reported.retain(|k| current.contains(k));
 }
 
 /// The objects the topology is built from.

@@ -250,10 +250,13 @@ async fn ncp_objects_are_read_only_to_users() {
     let mut policy = SecurityPolicy::new("np-allowlist", Category::Application);
     policy.rules = vec![Rule::new("TCP.80-ingress-allow")];
     nsx.manager
-        .set_ncp(FirewallConfig {
-            policies: vec![policy],
-            ..FirewallConfig::default()
-        })
+        .set_ncp(
+            FirewallConfig {
+                policies: vec![policy],
+                ..FirewallConfig::default()
+            },
+            enclave_dfw::Inventory::default(),
+        )
         .await
         .unwrap();
     let uri = format!("{POLICIES}/np-allowlist");

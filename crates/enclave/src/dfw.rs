@@ -21,9 +21,10 @@ pub struct DfwArgs {
     /// admin.kubeconfig).
     #[arg(long, global = true)]
     kubeconfig: Option<PathBuf>,
-    /// The NSX domain of policies and groups.
-    #[arg(long, global = true, default_value = "default")]
-    domain: String,
+    /// The NSX domain of policies and groups (`list` and `show`: every domain when not
+    /// given; `apply` and `delete`: `default`).
+    #[arg(long, global = true)]
+    domain: Option<String>,
     #[command(subcommand)]
     command: DfwCommand,
 }
@@ -82,13 +83,14 @@ enum DfwCommand {
 pub async fn run(args: DfwArgs) -> Result<()> {
     let client = ApiClient::from_kubeconfig(&kubeconfig_path(args.kubeconfig)?)?;
     let domain = args.domain;
+    let write_domain = domain.clone().unwrap_or_else(|| "default".to_string());
     match args.command {
         DfwCommand::List {
             category,
             policy,
             output,
         } => {
-            let config = fetch(&client, &domain).await?;
+            let config = fetch(&client, domain.as_deref()).await?;
             let rows: Vec<RuleRow> = ordered_rows(&config)
                 .into_iter()
                 .filter(|r| {
@@ -109,7 +111,7 @@ pub async fn run(args: DfwArgs) -> Result<()> {
             }
         }
         DfwCommand::Show { rule_id, output } => {
-            let config = fetch(&client, &domain).await?;
+            let config = fetch(&client, domain.as_deref()).await?;
             let row = ordered_rows(&config)
                 .into_iter()
                 .find(|r| r.rule_id == rule_id)
@@ -129,7 +131,7 @@ pub async fn run(args: DfwArgs) -> Result<()> {
                     .with_context(|| format!("reading {}", file.display()))?
             };
             for object in parse_objects(&text)? {
-                let (kind, path) = object_path(&object, &domain)?;
+                let (kind, path) = object_path(&object, &write_domain)?;
                 client
                     .call(Method::PATCH, &format!("{API}{path}"), Some(&object))
                     .await
@@ -142,13 +144,13 @@ pub async fn run(args: DfwArgs) -> Result<()> {
         }
         DfwCommand::Delete { id, group, service } => {
             let (kind, path) = if group {
-                ("group", enclave_dfw::model::group_path(&domain, &id))
+                ("group", enclave_dfw::model::group_path(&write_domain, &id))
             } else if service {
                 ("service", enclave_dfw::model::service_path(&id))
             } else {
                 (
                     "securitypolicy",
-                    enclave_dfw::model::policy_path(&domain, &id),
+                    enclave_dfw::model::policy_path(&write_domain, &id),
                 )
             };
             client
@@ -164,14 +166,32 @@ pub async fn run(args: DfwArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads the whole firewall of a domain: its policies and groups, and the services.
-async fn fetch(client: &ApiClient, domain: &str) -> Result<FirewallConfig> {
-    let policies = client
-        .list(&format!("{API}/infra/domains/{domain}/security-policies"))
-        .await?;
-    let groups = client
-        .list(&format!("{API}/infra/domains/{domain}/groups"))
-        .await?;
+/// Reads the whole firewall of a domain (or of every domain): policies and groups, and the
+/// services.
+async fn fetch(client: &ApiClient, domain: Option<&str>) -> Result<FirewallConfig> {
+    let domains: Vec<String> = match domain {
+        Some(d) => vec![d.to_string()],
+        None => client
+            .list(&format!("{API}/infra/domains"))
+            .await?
+            .iter()
+            .filter_map(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
+            .collect(),
+    };
+    let mut policies = Vec::new();
+    let mut groups = Vec::new();
+    for domain in &domains {
+        policies.extend(
+            client
+                .list(&format!("{API}/infra/domains/{domain}/security-policies"))
+                .await?,
+        );
+        groups.extend(
+            client
+                .list(&format!("{API}/infra/domains/{domain}/groups"))
+                .await?,
+        );
+    }
     let services = client.list(&format!("{API}/infra/services")).await?;
     let decode = |what: &str, v: Value| -> Result<Value> {
         if v.is_object() {

@@ -64,6 +64,12 @@ pub struct UpArgs {
     /// The Service CIDR: ClusterIPs of Services.
     #[arg(long, default_value = "10.96.0.0/22")]
     service_cidr: enclave_apiserver::allocator::Ipv4Cidr,
+    /// The namespace default firewall: `supervisor` (pods of a namespace may talk to each
+    /// other; ingress from other namespaces is dropped by `deny-all-ingress`) or
+    /// `allow-cluster` (plain Kubernetes: all allowed until a NetworkPolicy isolates a pod).
+    /// A namespace may choose with the annotation `enclave.io/baseline-policy`.
+    #[arg(long, default_value = "supervisor")]
+    baseline_policy: enclave_translate::Baseline,
     /// The Ingress CIDR: VIPs of Services of type LoadBalancer.
     #[arg(long, default_value = "10.15.8.0/24")]
     ingress_cidr: enclave_net::Ipv4Cidr,

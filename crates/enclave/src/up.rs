@@ -145,6 +145,11 @@ pub async fn run(args: UpArgs) -> Result<()> {
         in_process_client(&api, "system:serviceaccount:vmware-system-nsx:ncp"),
         nsx.clone(),
         network.clone(),
+        enclave_translate::Settings {
+            baseline: args.baseline_policy,
+            cluster: CLUSTER_ID.to_string(),
+            ..enclave_translate::Settings::default()
+        },
         stopped(stop_rx.clone()),
     ));
     match enclave_runtime::raise_fd_limit() {
