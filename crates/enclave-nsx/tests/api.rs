@@ -228,7 +228,7 @@ async fn invalid_writes_are_refused_whole_with_nsx_error_bodies() {
         );
     }
     let (status, error) = nsx
-        .call(Method::GET, "/policy/api/v1/infra/no-such-thing", None)
+        .call(Method::GET, "/policy/api/v1/no-such-api", None)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
@@ -237,6 +237,28 @@ async fn invalid_writes_are_refused_whole_with_nsx_error_bodies() {
             .unwrap()
             .contains("could not be found")
     );
+    let (status, error) = nsx
+        .call(
+            Method::GET,
+            "/policy/api/v1/infra/tier-1s/no-such-router",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error["error_code"], 500090);
+    assert_eq!(
+        error["error_message"],
+        "The path=[/infra/tier-1s/no-such-router] is invalid"
+    );
+    let (status, error) = nsx
+        .call(
+            Method::PUT,
+            "/policy/api/v1/infra/tier-1s/mine",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{error}");
+    assert_eq!(error["httpStatus"], "METHOD_NOT_ALLOWED");
     let (status, error) = nsx
         .call_as(None, Method::PUT, &uri, Some("{}".into()), &[])
         .await;
