@@ -6,15 +6,20 @@
 //! IN_OUT rules applied to it, then at the destination's port by the IN and IN_OUT rules
 //! applied to it; it passes only if both sides allow. See [`reference`] for the exact rules.
 
+mod classifier;
 pub mod defaults;
+pub mod engine;
 pub mod flow;
+pub mod intervals;
 pub mod literal;
 pub mod model;
 pub mod reference;
+mod resolve;
 pub mod rule_ids;
 pub mod ruleset;
 pub mod validate;
 
+pub use engine::{Engine, EngineStats};
 pub use flow::{
     Connection, Decision, Flow, Inventory, InventorySegment, Member, MemberId, Side, SideVerdict,
     Verdict,
