@@ -257,7 +257,13 @@ impl Engine {
             if let Some(policy) = config.policies.get(entry.policy) {
                 let slots = engine.policies.entry(policy.meta.path.clone()).or_default();
                 match entry.rule {
-                    Some(_) => slots.rules.push(id),
+                    Some(r) => {
+                        // Indexed by the rule's position in the policy, not table order.
+                        if slots.rules.len() <= r {
+                            slots.rules.resize(r + 1, u32::MAX);
+                        }
+                        slots.rules[r] = id;
+                    }
                     None => slots.implicit = Some(id),
                 }
             }
@@ -773,7 +779,9 @@ impl Engine {
             None => false,
         };
         if gone && let Some(entry) = slot.take() {
-            self.classifier_by_key.remove(&entry.key);
+            if self.classifier_by_key.get(&entry.key) == Some(&id) {
+                self.classifier_by_key.remove(&entry.key);
+            }
             self.free_classifiers.push(id);
         }
     }
@@ -897,14 +905,11 @@ impl Engine {
         let mut sorted: Vec<u32> = dirty_groups.iter().copied().collect();
         sorted.sort_unstable();
         for g in sorted {
-            let Some(users) = self.peer_rules.get(g as usize) else {
-                continue;
-            };
-            if users.is_empty() {
-                continue;
-            }
-            dirty_rules.extend(users.iter().copied());
+            // Refreshed even without users: a later policy may refer to the group again.
             self.refresh_group_peer_set(g);
+            if let Some(users) = self.peer_rules.get(g as usize) {
+                dirty_rules.extend(users.iter().copied());
+            }
         }
         let mut rules: Vec<u32> = dirty_rules.iter().copied().collect();
         rules.sort_unstable();
@@ -927,7 +932,7 @@ impl Engine {
             .count()
             > 1
             || self.duplicate_policies
-            || inventory.members.len() != self.members.len()
+            || inventory.members.len() > self.members.len()
         {
             *self = Engine::compile(config, inventory);
             return;
@@ -943,13 +948,28 @@ impl Engine {
         let mut all_affected = false;
         // Retire the old rules.
         let old = self.policies.remove(path).unwrap_or_default();
-        for id in old.rules.iter().chain(old.implicit.iter()).copied() {
+        let retired: HashSet<u32> = old
+            .rules
+            .iter()
+            .chain(old.implicit.iter())
+            .copied()
+            .collect();
+        for &id in old.rules.iter().chain(old.implicit.iter()) {
             self.collect_applied(id, &mut affected, &mut all_affected);
             self.unindex_rule(id);
             if let Some(slot) = self.rules.get_mut(id as usize) {
                 *slot = None;
             }
-            self.free_rules.push(id);
+        }
+        // Classifiers of retired rules must not be shared with new rule lists that reuse
+        // the slab ids: unmap them; they live until their last port moves on.
+        for (id, entry) in self.classifiers.iter().enumerate() {
+            if let Some(entry) = entry
+                && entry.key.iter().any(|r| retired.contains(r))
+                && self.classifier_by_key.get(&entry.key) == Some(&(id as u32))
+            {
+                self.classifier_by_key.remove(&entry.key);
+            }
         }
         // Compile the new ones.
         self.ruleset = Ruleset::new(config);
@@ -973,6 +993,9 @@ impl Engine {
             }
             self.policies.insert(path.to_string(), slots.clone());
         }
+        let mut retired: Vec<u32> = retired.into_iter().collect();
+        retired.sort_unstable_by(|a, b| b.cmp(a));
+        self.free_rules.extend(retired);
         // New table orders for every rule.
         if !self.reorder(config) {
             *self = Engine::compile(config, inventory);
