@@ -7,6 +7,7 @@
 //! applied to it; it passes only if both sides allow. See [`reference`] for the exact rules.
 
 mod classifier;
+pub mod conntrack;
 pub mod defaults;
 pub mod engine;
 pub mod flow;
@@ -17,8 +18,10 @@ pub mod reference;
 mod resolve;
 pub mod rule_ids;
 pub mod ruleset;
+pub mod stats;
 pub mod validate;
 
+pub use conntrack::{ConnTrack, Packet, PacketVerdict};
 pub use engine::{Engine, EngineStats};
 pub use flow::{
     Connection, Decision, Flow, Inventory, InventorySegment, Member, MemberId, Side, SideVerdict,
@@ -32,6 +35,7 @@ pub use model::{
 pub use reference::Reference;
 pub use rule_ids::RuleIds;
 pub use ruleset::{OrderedRule, Ruleset};
+pub use stats::{RuleStatistics, Stats};
 pub use validate::validate;
 
 /// What can be wrong with firewall input.
