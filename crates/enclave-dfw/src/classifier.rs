@@ -6,7 +6,7 @@
 //! whatever the number of rules. When a table would grow too big the classifier keeps the
 //! field bitsets and ANDs them at lookup instead (still one pass over the rule words).
 
-use std::collections::HashMap;
+use crate::hash::{FastMap, hash_words};
 
 /// No rule matched.
 pub(crate) const NO_RULE: u32 = u32::MAX;
@@ -49,10 +49,15 @@ impl Bitsets {
     }
 }
 
-/// Interns bitsets into classes.
+/// Classes up to which interning scans instead of hashing.
+const SMALL_INTERNER: usize = 12;
+
+/// Interns bitsets into classes without allocating per lookup: a hash -> first class map
+/// and a chain of classes with equal hashes.
 struct Interner {
     bitsets: Bitsets,
-    ids: HashMap<Vec<u64>, u32>,
+    first: FastMap<u64, u32>,
+    next_same_hash: Vec<u32>,
 }
 
 impl Interner {
@@ -62,17 +67,46 @@ impl Interner {
                 words,
                 data: Vec::new(),
             },
-            ids: HashMap::new(),
+            first: FastMap::default(),
+            next_same_hash: Vec::new(),
         }
     }
 
     fn intern(&mut self, bits: &[u64]) -> u32 {
-        if let Some(id) = self.ids.get(bits) {
-            return *id;
+        // Few classes (the common case): a linear scan beats hashing.
+        let classes = self.bitsets.len();
+        if classes <= SMALL_INTERNER && self.first.is_empty() {
+            if let Some(id) = (0..classes).find(|&c| self.bitsets.get(c) == bits) {
+                return id as u32;
+            }
+            self.bitsets.data.extend_from_slice(bits);
+            if classes + 1 > SMALL_INTERNER {
+                // Switch to hashing: index every class so far.
+                for c in 0..=classes {
+                    let hash = hash_words(self.bitsets.get(c));
+                    let head = self.first.get(&hash).copied();
+                    self.next_same_hash.push(head.unwrap_or(u32::MAX));
+                    self.first.insert(hash, c as u32);
+                }
+            }
+            return classes as u32;
+        }
+        let hash = hash_words(bits);
+        let head = self.first.get(&hash).copied();
+        let mut at = head;
+        while let Some(id) = at {
+            if self.bitsets.get(id as usize) == bits {
+                return id;
+            }
+            at = match self.next_same_hash[id as usize] {
+                u32::MAX => None,
+                next => Some(next),
+            };
         }
         let id = self.bitsets.len() as u32;
         self.bitsets.data.extend_from_slice(bits);
-        self.ids.insert(bits.to_vec(), id);
+        self.next_same_hash.push(head.unwrap_or(u32::MAX));
+        self.first.insert(hash, id);
         id
     }
 }
@@ -114,8 +148,7 @@ impl Field {
                 }
             }
         }
-        // Removals before additions at the same point: `false < true` puts additions
-        // first, so sort removals with a key that comes first.
+        // At one point, removals before additions: the key `!remove` is false for removals.
         events.sort_unstable_by_key(|&(p, remove, sub)| (p, !remove, sub));
         let mut interner = Interner::new(words);
         let mut current = vec![0u64; words];

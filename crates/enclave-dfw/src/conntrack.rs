@@ -10,11 +10,11 @@
 //! lower address and port first), so the reply direction finds the same entry in one probe.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::net::Ipv4Addr;
 
 use crate::engine::Engine;
 use crate::flow::{Connection, Decision, Flow, MemberId, Verdict};
+use crate::hash::FastState;
 use crate::literal::protocol;
 use crate::stats::Stats;
 
@@ -122,52 +122,11 @@ struct Entry {
     flags: u8,
 }
 
-/// A keyed multiplicative hasher: fast on the two words of a key; the seed keeps hostile
-/// traffic from choosing colliding tuples.
-#[derive(Debug, Clone, Copy)]
-pub struct SeededHasher(u64);
-
-const HASH_MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
-
-impl Hasher for SeededHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u64(&mut self, value: u64) {
-        let mixed = u128::from(self.0 ^ value) * u128::from(HASH_MULTIPLIER);
-        self.0 = (mixed as u64) ^ ((mixed >> 64) as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// Builds [`SeededHasher`]s from a seed.
-#[derive(Debug, Clone, Copy)]
-pub struct SeededState(u64);
-
-impl BuildHasher for SeededState {
-    type Hasher = SeededHasher;
-    #[inline]
-    fn build_hasher(&self) -> SeededHasher {
-        SeededHasher(self.0)
-    }
-}
-
 /// The state table of one firewall (all ports of a host share it: entries remember the
 /// connection's members).
 #[derive(Debug, Clone)]
 pub struct ConnTrack {
-    table: HashMap<Key, Entry, SeededState>,
+    table: HashMap<Key, Entry, FastState>,
 }
 
 /// Bytes per tracked connection: the entry itself plus the hash table's control byte.
@@ -177,7 +136,7 @@ impl ConnTrack {
     /// An empty table; `seed` keys the hash (pick one per process, e.g. from the boot id).
     pub fn new(seed: u64) -> Self {
         ConnTrack {
-            table: HashMap::with_hasher(SeededState(seed)),
+            table: HashMap::with_hasher(FastState(seed)),
         }
     }
 

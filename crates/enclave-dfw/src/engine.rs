@@ -8,7 +8,7 @@
 //! Incremental updates ([`Engine::update_members`], [`Engine::update_policy`]) rebuild only
 //! the classifiers whose rules or rule lists changed; the result equals a fresh compile.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{FastMap, FastSet};
 
 use crate::classifier::{Classifier, NO_RULE, SubRule};
 use crate::flow::{Connection, Decision, Flow, Inventory, MemberId, Side, SideVerdict, Verdict};
@@ -113,7 +113,7 @@ struct PolicyRules {
 #[derive(Debug, Clone)]
 pub struct Engine {
     groups: Vec<CompiledGroup>,
-    group_by_path: HashMap<String, u32>,
+    group_by_path: FastMap<String, u32>,
     /// Members of groups rules refer to (as peers or applied-to), at depth 0; `None` for
     /// groups no rule refers to directly.
     group_members: Vec<Option<Vec<u32>>>,
@@ -122,12 +122,12 @@ pub struct Engine {
     group_peer_sets: Vec<Option<Intervals>>,
     members: Vec<MemberInfo>,
     index: MemberIndex,
-    services: HashMap<String, Vec<ServiceBox>>,
+    services: FastMap<String, Vec<ServiceBox>>,
     /// Rule slab; `None` for freed slots.
     rules: Vec<Option<CompiledRule>>,
     rule_meta: Vec<RuleMeta>,
     free_rules: Vec<u32>,
-    policies: HashMap<String, PolicyRules>,
+    policies: FastMap<String, PolicyRules>,
     /// Whether two policies share a path (then updates recompile).
     duplicate_policies: bool,
     ruleset: Ruleset,
@@ -136,7 +136,7 @@ pub struct Engine {
     /// Reverse indices.
     peer_rules: Vec<Vec<u32>>,
     scope_group_rules: Vec<Vec<u32>>,
-    scope_path_rules: HashMap<String, Vec<u32>>,
+    scope_path_rules: FastMap<String, Vec<u32>>,
     any_scope_rules: Vec<u32>,
     /// Per member, the groups it belongs to among those some rule is applied to.
     member_scope_groups: Vec<Vec<u32>>,
@@ -147,7 +147,7 @@ pub struct Engine {
     outsider_classifier: [u32; 2],
     classifiers: Vec<Option<ClassifierEntry>>,
     free_classifiers: Vec<u32>,
-    classifier_by_key: HashMap<Vec<u32>, u32>,
+    classifier_by_key: FastMap<Vec<u32>, u32>,
 }
 
 fn side_index(side: Side) -> usize {
@@ -182,7 +182,7 @@ impl Engine {
             .map(|m| MemberInfo::new(m, inventory))
             .collect();
         let index = MemberIndex::build(&members);
-        let mut group_by_path = HashMap::new();
+        let mut group_by_path = FastMap::default();
         for (i, g) in config.groups.iter().enumerate() {
             group_by_path.entry(g.meta.path.clone()).or_insert(i as u32);
         }
@@ -194,7 +194,7 @@ impl Engine {
                 list: CompiledList::new(&g.expression, &group_by_path),
             })
             .collect();
-        let mut services: HashMap<String, Vec<ServiceBox>> = HashMap::new();
+        let mut services: FastMap<String, Vec<ServiceBox>> = FastMap::default();
         for s in &config.services {
             services
                 .entry(s.meta.path.clone())
@@ -219,13 +219,13 @@ impl Engine {
             rules: Vec::new(),
             rule_meta: Vec::new(),
             free_rules: Vec::new(),
-            policies: HashMap::new(),
+            policies: FastMap::default(),
             duplicate_policies: false,
             ruleset: Ruleset::new(config),
             order_to_slab: Vec::new(),
             peer_rules: vec![Vec::new(); group_count],
             scope_group_rules: vec![Vec::new(); group_count],
-            scope_path_rules: HashMap::new(),
+            scope_path_rules: FastMap::default(),
             any_scope_rules: Vec::new(),
             member_scope_groups: Vec::new(),
             member_rules: [Vec::new(), Vec::new()],
@@ -233,7 +233,7 @@ impl Engine {
             outsider_classifier: [NO_CLASSIFIER; 2],
             classifiers: Vec::new(),
             free_classifiers: Vec::new(),
-            classifier_by_key: HashMap::new(),
+            classifier_by_key: FastMap::default(),
         };
         engine.duplicate_policies = duplicate_policies;
         // Rules in table order: slab id = table index after a full compile.
@@ -643,7 +643,7 @@ impl Engine {
     /// Recomputes, for members `ids`, the groups they belong to among the groups some rule
     /// is applied to.
     fn rebuild_member_scope_groups(&mut self, ids: &[u32]) {
-        let set: HashSet<u32> = ids.iter().copied().collect();
+        let set: FastSet<u32> = ids.iter().copied().collect();
         for &m in ids {
             if let Some(list) = self.member_scope_groups.get_mut(m as usize) {
                 list.clear();
@@ -812,7 +812,7 @@ impl Engine {
     }
 
     /// Rebuilds, in place, every classifier whose rule list holds one of `dirty`.
-    fn rebuild_classifiers_with(&mut self, dirty: &HashSet<u32>) {
+    fn rebuild_classifiers_with(&mut self, dirty: &FastSet<u32>) {
         if dirty.is_empty() {
             return;
         }
@@ -852,7 +852,7 @@ impl Engine {
                 self.member_classifier[side].resize(new_len, NO_CLASSIFIER);
             }
         }
-        let mut dirty_groups: HashSet<u32> = HashSet::new();
+        let mut dirty_groups: FastSet<u32> = FastSet::default();
         for &id in &ids {
             let old = self.members[id as usize].clone();
             if old.present {
@@ -900,8 +900,8 @@ impl Engine {
 
     /// Refreshes the peer sets of groups whose members changed and rebuilds the
     /// classifiers of the rules that use them as peers.
-    fn apply_group_changes(&mut self, dirty_groups: &HashSet<u32>) {
-        let mut dirty_rules: HashSet<u32> = HashSet::new();
+    fn apply_group_changes(&mut self, dirty_groups: &FastSet<u32>) {
+        let mut dirty_rules: FastSet<u32> = FastSet::default();
         let mut sorted: Vec<u32> = dirty_groups.iter().copied().collect();
         sorted.sort_unstable();
         for g in sorted {
@@ -944,11 +944,11 @@ impl Engine {
             *self = Engine::compile(config, inventory);
             return;
         }
-        let mut affected: HashSet<u32> = HashSet::new();
+        let mut affected: FastSet<u32> = FastSet::default();
         let mut all_affected = false;
         // Retire the old rules.
         let old = self.policies.remove(path).unwrap_or_default();
-        let retired: HashSet<u32> = old
+        let retired: FastSet<u32> = old
             .rules
             .iter()
             .chain(old.implicit.iter())
@@ -1061,7 +1061,7 @@ impl Engine {
                 }
             }
         }
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         while let Some(path) = paths.pop() {
             if !path.starts_with('/') || !seen.insert(path.clone()) {
                 continue;
@@ -1096,7 +1096,7 @@ impl Engine {
                     });
                     self.ensure_group_slots(id);
                     let mut refs = Vec::new();
-                    CompiledList::new(&group.expression, &HashMap::new()).group_refs(&mut refs);
+                    CompiledList::new(&group.expression, &FastMap::default()).group_refs(&mut refs);
                     paths.extend(refs);
                 }
             }
@@ -1152,7 +1152,7 @@ impl Engine {
     }
 
     /// Adds the members rule `id` is applied to.
-    fn collect_applied(&self, id: u32, out: &mut HashSet<u32>, all: &mut bool) {
+    fn collect_applied(&self, id: u32, out: &mut FastSet<u32>, all: &mut bool) {
         let Some(Some(rule)) = self.rules.get(id as usize) else {
             return;
         };

@@ -11,6 +11,7 @@ pub mod conntrack;
 pub mod defaults;
 pub mod engine;
 pub mod flow;
+mod hash;
 pub mod intervals;
 pub mod literal;
 pub mod model;

@@ -3,7 +3,7 @@
 //! segment and address, and the exact member sets and address sets of groups with the same
 //! semantics as [`crate::reference`] (including its nesting-depth limit).
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 use crate::flow::{Inventory, Member};
 use crate::intervals::{self, Intervals};
@@ -259,7 +259,7 @@ pub(crate) struct CompiledList {
 }
 
 impl CompiledList {
-    pub fn new(list: &[Expression], group_by_path: &HashMap<String, u32>) -> Self {
+    pub fn new(list: &[Expression], group_by_path: &FastMap<String, u32>) -> Self {
         let mut runs = vec![Vec::new()];
         for (i, e) in list.iter().enumerate() {
             if i % 2 == 1 {
@@ -341,9 +341,9 @@ pub(crate) struct CompiledGroup {
 /// The inventory indexed for group resolution, kept up to date on member changes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MemberIndex {
-    by_tag: HashMap<TagKey, Vec<u32>>,
-    by_path: HashMap<String, Vec<u32>>,
-    by_segment: HashMap<String, Vec<u32>>,
+    by_tag: FastMap<TagKey, Vec<u32>>,
+    by_path: FastMap<String, Vec<u32>>,
+    by_segment: FastMap<String, Vec<u32>>,
     /// `(ip, member)`, sorted.
     by_ip: Vec<(u32, u32)>,
     /// Every present member, sorted.
@@ -473,8 +473,8 @@ pub(crate) struct Resolver<'a> {
     pub groups: &'a [CompiledGroup],
     pub members: &'a [MemberInfo],
     pub index: &'a MemberIndex,
-    member_memo: HashMap<(u32, usize), std::rc::Rc<Vec<u32>>>,
-    address_memo: HashMap<(u32, usize), std::rc::Rc<Intervals>>,
+    member_memo: FastMap<(u32, usize), std::rc::Rc<Vec<u32>>>,
+    address_memo: FastMap<(u32, usize), std::rc::Rc<Intervals>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -487,8 +487,8 @@ impl<'a> Resolver<'a> {
             groups,
             members,
             index,
-            member_memo: HashMap::new(),
-            address_memo: HashMap::new(),
+            member_memo: FastMap::default(),
+            address_memo: FastMap::default(),
         }
     }
 
@@ -643,7 +643,7 @@ fn criterion_holds(groups: &[CompiledGroup], c: &Criterion, m: &MemberInfo, dept
         Criterion::Condition(cond) => cond.holds(m),
         Criterion::Nested(list) => list_holds(groups, list, m, depth + 1),
         Criterion::Addresses(ranges) => intervals::contains(ranges, m.ip),
-        Criterion::Macs(macs) => macs.iter().any(|mac| *mac == m.mac),
+        Criterion::Macs(macs) => macs.contains(&m.mac),
         Criterion::Paths(targets) => targets.iter().any(|t| {
             t.path == m.path
                 || t.path == m.segment

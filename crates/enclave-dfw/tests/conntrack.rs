@@ -449,7 +449,7 @@ fn statistics_survive_a_recompile_by_rule_path() {
 
 #[test]
 fn a_tracked_connection_costs_at_most_128_bytes() {
-    assert!(ENTRY_BYTES <= 64, "entry is {ENTRY_BYTES} bytes");
+    const { assert!(ENTRY_BYTES <= 64, "an entry must stay within 64 bytes") };
     let mut table = ConnTrack::new(1);
     let config = factory_config();
     let inventory = Inventory::default();
