@@ -437,11 +437,17 @@ fn conntrack_bench() {
     stats.sync(&engine);
     let mut table = ConnTrack::new(0x5eed);
     let connections = flows(&w, 100_000, 2);
+    // Flows between addresses no port enforces rules for: all allowed and tracked, so the
+    // table holds 100,000 connections.
     let packets: Vec<(Connection, Packet)> = connections
         .iter()
         .map(|c| {
             (
-                *c,
+                Connection {
+                    source: None,
+                    destination: None,
+                    ..*c
+                },
                 Packet {
                     flow: c.flow,
                     tcp_flags: tcp_flags::SYN,

@@ -496,11 +496,7 @@ fn run_incremental(seed: u64) {
     let mut config = random_config(&mut rng, inventory.members.len());
     let mut engine = Engine::compile(&config, &inventory);
     for step in 0..6 {
-        let op = rng.below(6);
-        if std::env::var("DFW_DEBUG").is_ok() {
-            eprintln!("step {step} op {op}");
-        }
-        match op {
+        match rng.below(6) {
             0 if !inventory.members.is_empty() => {
                 let m = rng.below(inventory.members.len());
                 let mut changed = random_member(&mut rng, m);
