@@ -6,15 +6,24 @@
 //! IN_OUT rules applied to it, then at the destination's port by the IN and IN_OUT rules
 //! applied to it; it passes only if both sides allow. See [`reference`] for the exact rules.
 
+mod classifier;
+pub mod conntrack;
 pub mod defaults;
+pub mod engine;
 pub mod flow;
+mod hash;
+pub mod intervals;
 pub mod literal;
 pub mod model;
 pub mod reference;
+mod resolve;
 pub mod rule_ids;
 pub mod ruleset;
+pub mod stats;
 pub mod validate;
 
+pub use conntrack::{ConnTrack, Packet, PacketVerdict};
+pub use engine::{Engine, EngineStats};
 pub use flow::{
     Connection, Decision, Flow, Inventory, InventorySegment, Member, MemberId, Side, SideVerdict,
     Verdict,
@@ -27,6 +36,7 @@ pub use model::{
 pub use reference::Reference;
 pub use rule_ids::RuleIds;
 pub use ruleset::{OrderedRule, Ruleset};
+pub use stats::{RuleStatistics, Stats};
 pub use validate::validate;
 
 /// What can be wrong with firewall input.
