@@ -1,9 +1,13 @@
 //! Per-rule hit statistics as NSX reports them (`RuleStatistics`): hits, packets, bytes and
 //! sessions, updated by the data plane with relaxed atomics (no lock on the hot path) and
 //! read per rule path. Counters are keyed by rule path, so they survive recompiles and
-//! incremental updates: [`Stats::sync`] maps the engine's current table onto them.
+//! incremental updates: [`Stats::sync`] maps the engine's current table onto them, and
+//! [`Stats::successor`] builds the statistics of a new engine that share the counters of the
+//! rules both have, so a data plane still using the previous engine records into counters
+//! that stay right.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -47,7 +51,7 @@ pub struct Stats {
     paths: Vec<String>,
     /// Table index of the engine last synced -> counter slot.
     slot_by_index: Vec<usize>,
-    counters: Vec<RuleCounters>,
+    counters: Vec<Arc<RuleCounters>>,
 }
 
 impl Stats {
@@ -68,7 +72,7 @@ impl Stats {
                 Some(&slot) => slot,
                 None => {
                     let slot = self.counters.len();
-                    self.counters.push(RuleCounters::default());
+                    self.counters.push(Arc::default());
                     self.paths.push(path.to_string());
                     self.slot_by_path.insert(path.to_string(), slot);
                     slot
@@ -76,6 +80,35 @@ impl Stats {
             };
             self.slot_by_index.push(slot);
         }
+    }
+
+    /// The statistics of `engine`, sharing with `self` the counters of every rule path both
+    /// have; rules only `engine` has start at zero, rules only `self` has are left out.
+    pub fn successor(&self, engine: &Engine) -> Stats {
+        let mut next = Stats::new();
+        let rules = engine.ruleset().rules.len();
+        next.slot_by_index.reserve(rules);
+        for index in 0..rules {
+            let path = engine.rule_path(index).unwrap_or_default();
+            let slot = match next.slot_by_path.get(path) {
+                Some(&slot) => slot,
+                None => {
+                    let counters = self
+                        .slot_by_path
+                        .get(path)
+                        .and_then(|&slot| self.counters.get(slot))
+                        .cloned()
+                        .unwrap_or_default();
+                    let slot = next.counters.len();
+                    next.counters.push(counters);
+                    next.paths.push(path.to_string());
+                    next.slot_by_path.insert(path.to_string(), slot);
+                    slot
+                }
+            };
+            next.slot_by_index.push(slot);
+        }
+        next
     }
 
     /// Drops counters of rules the last synced engine no longer has.
@@ -106,6 +139,7 @@ impl Stats {
         self.slot_by_index
             .get(rule)
             .and_then(|&slot| self.counters.get(slot))
+            .map(|c| &**c)
     }
 
     /// A new connection decided by the rule at table index `rule`: one hit, one packet.

@@ -56,6 +56,14 @@ pub fn router(manager: Arc<NsxManager>) -> Router {
                 .patch(patch_rule)
                 .delete(delete_rule),
         )
+        .route(
+            "/infra/domains/{domain}/security-policies/{id}/statistics",
+            get(policy_statistics),
+        )
+        .route(
+            "/infra/domains/{domain}/security-policies/{id}/rules/{rule}/statistics",
+            get(rule_statistics),
+        )
         .route("/infra/domains/{domain}/groups", get(list_groups))
         .route(
             "/infra/domains/{domain}/groups/{id}",
@@ -295,6 +303,79 @@ async fn get_rule(
         .find(|r| r.get("id").and_then(Value::as_str) == Some(rule.as_str()))
         .map(Json)
         .ok_or_else(|| NsxError::NotFound(format!("{path}/rules/{rule}")))
+}
+
+// --- rule statistics ---
+
+/// The enforcement point every statistic is reported for (NSX's default site).
+const ENFORCEMENT_POINT: &str = "/infra/sites/default/enforcement-points/default";
+
+/// One rule's statistics in a `RuleStatisticsListResult` entry, zero for a rule that has not
+/// been hit (or is disabled, so never compiled).
+fn rule_statistics_entry(realized: &crate::Realized, rule: &enclave_dfw::Rule) -> Value {
+    let counted = realized.stats.get(&rule.meta.path).unwrap_or_default();
+    json!({
+        "enforcement_point": ENFORCEMENT_POINT,
+        "statistics": {
+            "resource_type": "RuleStatistics",
+            "rule": rule.meta.path,
+            "internal_rule_id": rule.rule_id.map(|id| id.to_string()),
+            "hit_count": counted.hit_count,
+            "packet_count": counted.packet_count,
+            "byte_count": counted.byte_count,
+            "session_count": counted.session_count,
+            "max_session_count": counted.max_session_count,
+            "total_session_count": counted.total_session_count,
+            "l7_accept_count": 0,
+            "l7_reject_count": 0,
+            "l7_reject_with_response_count": 0,
+        }
+    })
+}
+
+fn statistics_list(results: Vec<Value>) -> Json<Value> {
+    Json(json!({"result_count": results.len(), "results": results}))
+}
+
+async fn policy_statistics(
+    State(m): State<Manager>,
+    Path((domain, id)): Path<(String, String)>,
+) -> Result<Json<Value>, NsxError> {
+    check_ids(&[&domain, &id])?;
+    let path = policy_path(&domain, &id);
+    let realized = m.realized();
+    let policy = realized
+        .config
+        .policies
+        .iter()
+        .find(|p| p.meta.path == path)
+        .ok_or(NsxError::NotFound(path))?;
+    Ok(statistics_list(
+        policy
+            .rules
+            .iter()
+            .map(|r| rule_statistics_entry(&realized, r))
+            .collect(),
+    ))
+}
+
+async fn rule_statistics(
+    State(m): State<Manager>,
+    Path((domain, id, rule)): Path<(String, String, String)>,
+) -> Result<Json<Value>, NsxError> {
+    check_ids(&[&domain, &id, &rule])?;
+    let path = format!("{}/rules/{rule}", policy_path(&domain, &id));
+    let realized = m.realized();
+    let found = realized
+        .config
+        .policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .find(|r| r.meta.path == path)
+        .ok_or(NsxError::NotFound(path))?;
+    Ok(statistics_list(vec![rule_statistics_entry(
+        &realized, found,
+    )]))
 }
 
 /// Writes one rule by rewriting its policy: PUT replaces the rule, PATCH updates its fields.

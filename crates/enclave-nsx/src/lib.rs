@@ -9,6 +9,7 @@
 
 mod api;
 mod error;
+mod intent;
 mod ncp;
 mod network;
 mod objects;
@@ -19,18 +20,23 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use enclave_dfw::defaults::factory_config;
-use enclave_dfw::{DfwError, FirewallConfig, RuleIds};
+use enclave_dfw::{DfwError, Engine, FirewallConfig, RuleIds, Stats};
 use enclave_store::{Revision, Store, StoreError};
 use tokio::sync::{Mutex, watch};
 
 pub use api::{Principal, router};
 pub use error::{ErrorBody, NsxError};
+pub use intent::{ClusterObjects, Intent, build_intent};
 pub use ncp::run as run_ncp;
 pub use network::Network;
 pub use objects::{Kind, NsxObject};
 
-/// Most rules the realized firewall may hold (NSX's management-plane limit).
-pub const MAX_RULES: usize = 100_000;
+/// Most rules the realized firewall may hold, NCP's and administrators' together (sized for
+/// 25,000 namespaces with their NetworkPolicies).
+pub const MAX_RULES: usize = 1_000_000;
+
+/// Most rules one administrator policy may hold.
+pub const MAX_RULES_PER_POLICY: usize = 1_000;
 
 /// Store key prefix of the network manager's data.
 pub const STORE_PREFIX: &str = "/enclave.io/nsx";
@@ -41,8 +47,10 @@ pub fn ncp_principal(cluster: &str) -> String {
     format!("wcp-cluster-user-{cluster}")
 }
 
-/// One realized state of the firewall.
-#[derive(Debug, Clone, Default)]
+/// One realized state of the firewall: the configuration, the engine compiled from it, and
+/// the rule statistics of that engine. The data plane and Traceflow decide with `engine`;
+/// whoever decides with it records hits in `stats` by the engine's rule indices.
+#[derive(Debug, Clone)]
 pub struct Realized {
     /// Increases with every change.
     pub generation: u64,
@@ -52,6 +60,18 @@ pub struct Realized {
     pub ncp_owned: std::collections::BTreeSet<String>,
     /// The ports rules are enforced at (pods' segment ports), from NCP.
     pub inventory: Arc<enclave_dfw::Inventory>,
+    /// The compiled firewall of `config` over `inventory`.
+    pub engine: Arc<Engine>,
+    /// Hit statistics by rule; counters of rules that survive a change carry over.
+    pub stats: Arc<Stats>,
+}
+
+/// A firewall that passed validation, not yet compiled.
+#[derive(Debug, Clone)]
+struct Checked {
+    config: FirewallConfig,
+    ncp_owned: std::collections::BTreeSet<String>,
+    inventory: Arc<enclave_dfw::Inventory>,
 }
 
 /// An administrator object as stored, with its store revisions.
@@ -121,7 +141,7 @@ impl NsxManager {
                 Err(error) => tracing::warn!(%error, "Rule ID table unreadable; starting anew"),
             }
         }
-        let (realized, rule_ids) = match realize(&state, cluster) {
+        let (checked, rule_ids) = match realize(&state, cluster) {
             Ok(r) => r,
             Err(problems) => {
                 // Stored objects that no longer validate together (a bug, or a hand-edited
@@ -136,6 +156,8 @@ impl NsxManager {
                 realize(&state, cluster).map_err(invalid)?
             }
         };
+        let realized = compile(checked, &Stats::new(), 1);
+        state.generation = 1;
         let manager = NsxManager {
             store,
             cluster: cluster.to_string(),
@@ -186,11 +208,11 @@ impl NsxManager {
         let mut candidate = state.clone();
         candidate.ncp = config;
         candidate.inventory = Arc::new(inventory);
-        let (realized, ids) = realize(&candidate, &self.cluster).map_err(invalid)?;
+        let (checked, ids) = realize(&candidate, &self.cluster).map_err(invalid)?;
         state.ncp = candidate.ncp;
         state.inventory = candidate.inventory;
         self.save_rule_ids(&mut state, ids).await?;
-        self.publish(&mut state, realized);
+        self.publish(&mut state, checked);
         Ok(())
     }
 
@@ -218,10 +240,26 @@ impl NsxManager {
         Ok(())
     }
 
-    fn publish(&self, state: &mut State, mut realized: Realized) {
+    /// Compiles `checked` and makes it the realized state.
+    fn publish(&self, state: &mut State, checked: Checked) {
         state.generation += 1;
-        realized.generation = state.generation;
+        let previous = self.realized();
+        let realized = compile(checked, &previous.stats, state.generation);
         self.realized.send_replace(Arc::new(realized));
+    }
+}
+
+/// Compiles a checked firewall; its statistics share the counters of `previous`.
+fn compile(checked: Checked, previous: &Stats, generation: u64) -> Realized {
+    let engine = Engine::compile(&checked.config, &checked.inventory);
+    let stats = previous.successor(&engine);
+    Realized {
+        generation,
+        config: checked.config,
+        ncp_owned: checked.ncp_owned,
+        inventory: checked.inventory,
+        engine: Arc::new(engine),
+        stats: Arc::new(stats),
     }
 }
 
@@ -246,7 +284,7 @@ fn invalid(problems: Vec<DfwError>) -> NsxError {
 
 /// Builds the whole firewall from the defaults, NCP's objects and the administrators'
 /// objects (which replace defaults at the same path), assigns rule IDs and validates.
-fn realize(state: &State, cluster: &str) -> Result<(Realized, RuleIds), Vec<DfwError>> {
+fn realize(state: &State, cluster: &str) -> Result<(Checked, RuleIds), Vec<DfwError>> {
     let mut config = factory_config();
     let mut ncp = state.ncp.clone();
     ncp.normalize();
@@ -298,8 +336,7 @@ fn realize(state: &State, cluster: &str) -> Result<(Realized, RuleIds), Vec<DfwE
     ids.assign(&mut config);
     enclave_dfw::validate(&config)?;
     Ok((
-        Realized {
-            generation: 0,
+        Checked {
             config,
             ncp_owned,
             inventory: state.inventory.clone(),

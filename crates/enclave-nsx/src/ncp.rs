@@ -15,6 +15,7 @@ use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::json;
 
+use crate::intent::{ClusterObjects, Intent, build_intent};
 use crate::{Network, NsxManager};
 
 /// How long NCP waits for more changes before it rebuilds (changes come in bursts).
@@ -187,20 +188,17 @@ async fn turn(
             .patch(name, &PatchParams::apply(MANAGER), &Patch::Merge(&patch))
             .await?;
     }
-    let snapshot = net_snapshot(caches);
-    let topology = network.read(|ipam| enclave_net::topology(&snapshot, ipam, ipam.config()));
-    let firewall = enclave_translate::Snapshot {
-        namespaces: namespaces.iter().map(|n| (**n).clone()).collect(),
-        pods: caches.pods.state().iter().map(|p| (**p).clone()).collect(),
-        network_policies: caches
-            .policies
-            .state()
-            .iter()
-            .map(|p| (**p).clone())
-            .collect(),
-        placement: placement(&topology, caches),
+    let objects = ClusterObjects {
+        namespaces,
+        pods: caches.pods.state(),
+        services: caches.services.state(),
+        endpoints: caches.endpoints.state(),
+        network_policies: caches.policies.state(),
     };
-    let translation = enclave_translate::translate(&firewall, settings);
+    let Intent {
+        topology,
+        translation,
+    } = network.read(|ipam| build_intent(&objects, ipam, settings));
     manager.set_topology(topology);
     if let Err(error) = manager
         .set_ncp(translation.config, translation.inventory)
@@ -211,49 +209,6 @@ async fn turn(
     }
     report_problems(client, &translation.problems, reported).await;
     Ok(())
-}
-
-/// Where each namespace and pod sits in the topology (segments, ports, MACs).
-fn placement(topology: &enclave_net::Topology, caches: &Caches) -> enclave_translate::Placement {
-    let mut placement = enclave_translate::Placement::default();
-    for (path, segment) in &topology.segments {
-        if let Some(ns) = segment
-            .meta
-            .tags
-            .iter()
-            .find(|t| &*t.scope == "ncp/project")
-        {
-            placement
-                .namespaces
-                .entry(ns.tag.to_string())
-                .or_default()
-                .push(path.to_string());
-        }
-    }
-    for pod in caches.pods.state() {
-        let (Some(uid), Some(ip)) = (
-            pod.metadata.uid.as_deref(),
-            pod.status
-                .as_ref()
-                .and_then(|s| s.pod_ip.as_deref())
-                .and_then(|ip| ip.parse().ok()),
-        ) else {
-            continue;
-        };
-        if let enclave_net::Location::Pod(at) = enclave_net::locate(topology, ip)
-            && &*at.pod_uid == uid
-        {
-            placement.pods.insert(
-                uid.to_string(),
-                enclave_translate::PortPlacement {
-                    port_path: at.port_path.to_string(),
-                    segment_path: at.segment_path.to_string(),
-                    mac: at.mac.to_string(),
-                },
-            );
-        }
-    }
-    placement
 }
 
 /// Turns translation problems into Warning events on their objects, once each.
@@ -330,108 +285,6 @@ async fn report_problems(
     }
     // A problem that went away may come back later: report it again then.
     reported.retain(|k| current.contains(k));
-}
-
-/// The objects the topology is built from.
-fn net_snapshot(caches: &Caches) -> enclave_net::NetSnapshot {
-    use enclave_net::{Endpoint, LoadBalancerInfo, LoadBalancerPort, NamespaceInfo, PodInfo};
-    let namespaces = caches
-        .namespaces
-        .state()
-        .iter()
-        .filter_map(|ns| {
-            Some(NamespaceInfo {
-                name: ns.metadata.name.as_deref()?.into(),
-                uid: ns.metadata.uid.as_deref()?.into(),
-            })
-        })
-        .collect();
-    let pods = caches
-        .pods
-        .state()
-        .iter()
-        .filter_map(|pod| {
-            Some(PodInfo {
-                namespace: pod.metadata.namespace.as_deref()?.into(),
-                name: pod.metadata.name.as_deref()?.into(),
-                uid: pod.metadata.uid.as_deref()?.into(),
-                labels: pod
-                    .metadata
-                    .labels
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.into(), v.into()))
-                    .collect(),
-                node: pod
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.node_name.as_deref())
-                    .map(Into::into),
-            })
-        })
-        .collect();
-    let load_balancers = caches
-        .services
-        .state()
-        .iter()
-        .filter(|svc| svc.spec.as_ref().and_then(|s| s.type_.as_deref()) == Some("LoadBalancer"))
-        .filter_map(|svc| {
-            let namespace = svc.metadata.namespace.as_deref()?;
-            let name = svc.metadata.name.as_deref()?;
-            let endpoints = caches
-                .endpoints
-                .get(&kube::runtime::reflector::ObjectRef::new(name).within(namespace));
-            let ports = svc
-                .spec
-                .as_ref()?
-                .ports
-                .iter()
-                .flatten()
-                .filter_map(|port| {
-                    let protocol = match port.protocol.as_deref().unwrap_or("TCP") {
-                        "TCP" => enclave_net::nsx::Protocol::Tcp,
-                        "UDP" => enclave_net::nsx::Protocol::Udp,
-                        _ => return None,
-                    };
-                    let ready: Vec<Endpoint> = endpoints
-                        .iter()
-                        .flat_map(|e| e.subsets.iter().flatten())
-                        .flat_map(|subset| {
-                            let number = subset
-                                .ports
-                                .iter()
-                                .flatten()
-                                .find(|p| p.name == port.name)
-                                .and_then(|p| u16::try_from(p.port).ok());
-                            subset.addresses.iter().flatten().filter_map(move |a| {
-                                Some(Endpoint {
-                                    ip: a.ip.parse().ok()?,
-                                    port: number?,
-                                })
-                            })
-                        })
-                        .collect();
-                    Some(LoadBalancerPort {
-                        name: port.name.as_deref().map(Into::into),
-                        protocol,
-                        port: u16::try_from(port.port).ok()?,
-                        endpoints: ready,
-                    })
-                })
-                .collect();
-            Some(LoadBalancerInfo {
-                namespace: namespace.into(),
-                name: name.into(),
-                uid: svc.metadata.uid.as_deref()?.into(),
-                ports,
-            })
-        })
-        .collect();
-    enclave_net::NetSnapshot {
-        namespaces,
-        pods,
-        load_balancers,
-    }
 }
 
 /// Gives every Service of type LoadBalancer a VIP from the Ingress CIDR (its requested

@@ -192,6 +192,12 @@ impl NsxManager {
                         })
                     });
                 }
+                if object.rules.len() > crate::MAX_RULES_PER_POLICY {
+                    return Err(invalid(vec![enclave_dfw::DfwError::TooMany {
+                        what: format!("rules in security policy {path}"),
+                        limit: crate::MAX_RULES_PER_POLICY,
+                    }]));
+                }
                 upsert(&mut candidate.policies, path, object);
             }
             Kind::Group => {
@@ -210,10 +216,10 @@ impl NsxManager {
             Kind::Group => self.persist(&mut candidate.groups, path).await?,
             Kind::Service => self.persist(&mut candidate.services, path).await?,
         }
-        let (realized, ids) = realize(&candidate, &self.cluster).map_err(invalid)?;
+        let (checked, ids) = realize(&candidate, &self.cluster).map_err(invalid)?;
         *state = candidate;
         self.save_rule_ids(&mut state, ids).await?;
-        self.publish(&mut state, realized);
+        self.publish(&mut state, checked);
         drop(state);
         self.get_object(path)
     }

@@ -394,7 +394,7 @@ async fn groups_in_use_cannot_go_and_a_100k_rule_put_is_refused() {
         error["related_errors"][0]["error_message"]
             .as_str()
             .unwrap()
-            .contains("too many firewall rules (at most 100000)"),
+            .contains("too many rules in security policy /infra/domains/default/security-policies/huge (at most 1000)"),
         "{error}"
     );
     let (_, list) = nsx.call(Method::GET, POLICIES, None).await;
@@ -402,4 +402,116 @@ async fn groups_in_use_cannot_go_and_a_100k_rule_put_is_refused() {
         list["result_count"], 2,
         "the refused policy left nothing behind"
     );
+}
+
+/// Two pods' ports, the inventory the firewall enforces on.
+fn two_pods() -> enclave_dfw::Inventory {
+    let segment = "/infra/segments/seg-ns-a";
+    let member = |name: &str, last: u8| enclave_dfw::Member {
+        path: format!("{segment}/ports/{name}"),
+        name: name.into(),
+        segment: segment.into(),
+        ip: std::net::Ipv4Addr::new(10, 244, 0, last),
+        mac: format!("04:50:56:00:00:{last:02x}"),
+        tags: vec![],
+    };
+    enclave_dfw::Inventory {
+        segments: vec![enclave_dfw::InventorySegment {
+            path: segment.into(),
+            tags: vec![],
+        }],
+        members: vec![member("client", 10), member("server", 20)],
+    }
+}
+
+/// Decides one TCP connection between the two pods with the realized engine and records the
+/// hits as the data plane does.
+fn connect(manager: &NsxManager) -> enclave_dfw::Verdict {
+    let realized = manager.realized();
+    let connection = enclave_dfw::Connection {
+        flow: enclave_dfw::Flow {
+            src_ip: std::net::Ipv4Addr::new(10, 244, 0, 10),
+            dst_ip: std::net::Ipv4Addr::new(10, 244, 0, 20),
+            protocol: 6,
+            src_port: 40000,
+            dst_port: 80,
+        },
+        source: Some(0),
+        destination: Some(1),
+    };
+    let verdict = realized.engine.evaluate(&connection);
+    for side in [verdict.egress, verdict.ingress].into_iter().flatten() {
+        if let Some(rule) = side.rule {
+            realized.stats.record_new(rule, 60);
+        }
+    }
+    verdict
+}
+
+#[tokio::test]
+async fn rule_statistics_count_hits_and_survive_changes() {
+    let nsx = nsx().await;
+    nsx.manager
+        .set_ncp(FirewallConfig::default(), two_pods())
+        .await
+        .unwrap();
+    let policy = format!("{POLICIES}/OverwriteEverything");
+    let (status, _) = nsx
+        .call(Method::PATCH, &policy, Some(overwrite_everything()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let verdict = connect(&nsx.manager);
+    assert_eq!(verdict.decision, enclave_dfw::Decision::Allow);
+    connect(&nsx.manager);
+
+    let rule = format!("{policy}/rules/AnyAnyAny/statistics");
+    let (status, body) = nsx.call(Method::GET, &rule, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["result_count"], 1);
+    let stats = &body["results"][0]["statistics"];
+    // Both sides of each connection are decided by AnyAnyAny (IN_OUT).
+    assert_eq!(stats["hit_count"], 4, "{body}");
+    assert_eq!(stats["byte_count"], 240, "{body}");
+    assert_eq!(
+        stats["rule"],
+        "/infra/domains/default/security-policies/OverwriteEverything/rules/AnyAnyAny"
+    );
+    assert!(stats["internal_rule_id"].as_str().is_some(), "{body}");
+
+    // Another rule added to the policy: the counted rule keeps its counts, the new one is 0.
+    let mut changed = overwrite_everything();
+    changed["rules"].as_array_mut().unwrap().push(json!({
+        "id": "DropSsh", "sequence_number": 5, "services": ["/infra/services/SSH"],
+        "action": "DROP"
+    }));
+    let (status, body) = nsx.call(Method::PATCH, &policy, Some(changed)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = nsx
+        .call(Method::GET, &format!("{policy}/statistics"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let by_rule: Vec<(String, u64)> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = &r["statistics"];
+            let rule = s["rule"].as_str().unwrap().rsplit('/').next().unwrap();
+            (rule.to_string(), s["hit_count"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        by_rule,
+        [("AnyAnyAny".to_string(), 4), ("DropSsh".to_string(), 0)]
+    );
+
+    let (status, error) = nsx
+        .call(
+            Method::GET,
+            &format!("{policy}/rules/nope/statistics"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error["error_code"], 500090, "{error}");
 }
