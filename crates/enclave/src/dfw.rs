@@ -39,7 +39,7 @@ enum Format {
 #[derive(Debug, Subcommand)]
 enum DfwCommand {
     /// List every rule in evaluation order: category, policy, rule ID, name, sources,
-    /// destinations, services, action, direction, applied-to.
+    /// destinations, services, action, direction, applied-to, hits.
     List {
         /// Only this category (Ethernet, Emergency, Infrastructure, Environment, Application).
         #[arg(long)]
@@ -91,7 +91,7 @@ pub async fn run(args: DfwArgs) -> Result<()> {
             output,
         } => {
             let config = fetch(&client, domain.as_deref()).await?;
-            let rows: Vec<RuleRow> = ordered_rows(&config)
+            let mut rows: Vec<RuleRow> = ordered_rows(&config)
                 .into_iter()
                 .filter(|r| {
                     category
@@ -105,6 +105,7 @@ pub async fn run(args: DfwArgs) -> Result<()> {
                     })
                 })
                 .collect();
+            fetch_counters(&client, &mut rows).await;
             match output {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&rows_json(&rows))?),
                 Format::Table => print!("{}", table(&rows)),
@@ -116,6 +117,9 @@ pub async fn run(args: DfwArgs) -> Result<()> {
                 .into_iter()
                 .find(|r| r.rule_id == rule_id)
                 .ok_or_else(|| anyhow!("no rule has the ID {rule_id}"))?;
+            let mut rows = [row];
+            fetch_counters(&client, &mut rows).await;
+            let [row] = rows;
             match output {
                 Format::Json => {
                     println!("{}", serde_json::to_string_pretty(&rows_json(&[row]))?)
@@ -240,6 +244,17 @@ struct RuleRow {
     sequence: i64,
     logged: bool,
     disabled: bool,
+    /// The rule's statistics (hits, packets, bytes, sessions), from the Policy API.
+    counters: Counters,
+}
+
+/// A rule's hit statistics.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    hits: u64,
+    packets: u64,
+    bytes: u64,
+    sessions: u64,
 }
 
 /// The rules in the order the firewall evaluates them (the same order function).
@@ -293,6 +308,53 @@ fn row(policy: &SecurityPolicy, rule: &Rule) -> RuleRow {
         sequence: rule.sequence_number,
         logged: rule.logged,
         disabled: rule.disabled,
+        counters: Counters::default(),
+    }
+}
+
+/// Fills in every row's statistics, reading each policy's statistics once (a few requests
+/// in flight at a time).
+async fn fetch_counters(client: &ApiClient, rows: &mut [RuleRow]) {
+    use futures::StreamExt;
+    let mut policies: Vec<String> = rows.iter().map(|r| r.policy_path.clone()).collect();
+    policies.sort();
+    policies.dedup();
+    let fetched: Vec<Result<Value>> = futures::stream::iter(policies)
+        .map(|path| async move {
+            client
+                .call(Method::GET, &format!("{API}{path}/statistics"), None)
+                .await
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut by_rule = std::collections::HashMap::new();
+    // A policy deleted since the rules were read has no statistics any more: skip it (the
+    // connection itself worked a moment ago when the rules were read).
+    for listed in fetched.into_iter().filter_map(Result::ok) {
+        for entry in listed
+            .get("results")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let s = &entry["statistics"];
+            let count = |field: &str| s.get(field).and_then(Value::as_u64).unwrap_or(0);
+            if let Some(rule) = s.get("rule").and_then(Value::as_str) {
+                by_rule.insert(
+                    rule.to_string(),
+                    Counters {
+                        hits: count("hit_count"),
+                        packets: count("packet_count"),
+                        bytes: count("byte_count"),
+                        sessions: count("session_count"),
+                    },
+                );
+            }
+        }
+    }
+    for row in rows {
+        row.counters = by_rule.get(&row.path).copied().unwrap_or_default();
     }
 }
 
@@ -355,6 +417,8 @@ fn rows_json(rows: &[RuleRow]) -> Value {
                     "services": r.services, "action": r.action, "direction": r.direction,
                     "applied_to": r.applied_to, "sequence_number": r.sequence,
                     "logged": r.logged, "disabled": r.disabled,
+                    "hit_count": r.counters.hits, "packet_count": r.counters.packets,
+                    "byte_count": r.counters.bytes, "session_count": r.counters.sessions,
                 })
             })
             .collect(),
@@ -373,6 +437,7 @@ fn table(rows: &[RuleRow]) -> String {
         "ACTION",
         "DIRECTION",
         "APPLIED TO",
+        "HITS",
     ];
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -392,6 +457,7 @@ fn table(rows: &[RuleRow]) -> String {
                 },
                 r.direction.clone(),
                 r.applied_to.clone(),
+                r.counters.hits.to_string(),
             ]
         })
         .collect();
@@ -443,6 +509,10 @@ fn details(r: &RuleRow) -> String {
         ("Applied to", r.applied_to.clone()),
         ("Logged", r.logged.to_string()),
         ("Disabled", r.disabled.to_string()),
+        ("Hits", r.counters.hits.to_string()),
+        ("Packets", r.counters.packets.to_string()),
+        ("Bytes", r.counters.bytes.to_string()),
+        ("Sessions", r.counters.sessions.to_string()),
     ];
     fields
         .iter()

@@ -147,9 +147,12 @@ rules:
             "SERVICES",
             "ACTION",
             "DIRECTION",
-            "APPLIED TO"
+            "APPLIED TO",
+            "HITS"
         ]
     );
+    // Nothing has connected yet (the data plane counts hits).
+    assert_eq!(lines[1].last(), Some(&"0"));
     // Infrastructure comes before the Application default section, in rule order.
     assert_eq!(lines[1][0], "Infrastructure");
     assert_eq!(lines[1][3], "AnyAnyAny");
@@ -177,6 +180,7 @@ rules:
     );
     let rows: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(rows[0]["hit_count"], 0, "{rows}");
 
     // The group is used by the policy: it cannot go first.
     let out = enclave_cli(&e, &["dfw", "delete", "--group", "shop-pods"]);
