@@ -55,18 +55,29 @@ async fn open_store(kind: &str, dir: &Path) -> Result<Arc<dyn Store>> {
 
 /// Runs the platform until a signal asks it to stop.
 pub async fn run(args: UpArgs) -> Result<()> {
+    // Settings are checked before anything is written or bound, so a mistake leaves nothing
+    // behind.
+    let network_config = network_config(&args)?;
+    network_config
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid network settings: {e}"))?;
     let dir = data_dir(&args)?;
+    // Bound first so that port 0 works: everything below uses the port actually bound.
+    let listener = crate::serve::bind(args.api_listen).await?;
+    let api_listen = listener
+        .local_addr()
+        .context("reading the API listener's address")?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let authority = Authority::load_or_create(&dir)?;
-    let (cert, key) = pki::serving_material(&authority, &dir, args.api_listen.ip())?;
+    let (cert, key) = pki::serving_material(&authority, &dir, api_listen.ip())?;
     let tls = crate::serve::tls_config(&authority.ca.cert_pem, &cert, &key)?;
 
-    let host = if args.api_listen.ip().is_unspecified() {
+    let host = if api_listen.ip().is_unspecified() {
         "127.0.0.1".to_string()
     } else {
-        args.api_listen.ip().to_string()
+        api_listen.ip().to_string()
     };
-    let server_url = match args.api_listen {
+    let server_url = match api_listen {
         std::net::SocketAddr::V6(a) if !a.ip().is_unspecified() => {
             format!("https://[{}]:{}", a.ip(), a.port())
         }
@@ -99,7 +110,7 @@ pub async fn run(args: UpArgs) -> Result<()> {
         store.clone(),
         Arc::new(AllowAuthenticated),
         Config {
-            server_address: args.api_listen.to_string(),
+            server_address: api_listen.to_string(),
             service_cidr: args.service_cidr,
             ..Config::default()
         },
@@ -109,11 +120,10 @@ pub async fn run(args: UpArgs) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("creating the system namespaces: {e}"))?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let listener = crate::serve::bind(args.api_listen).await?;
     let nsx = enclave_nsx::NsxManager::open(store.clone(), CLUSTER_ID)
         .await
         .map_err(|e| anyhow::anyhow!("opening the network manager: {e}"))?;
-    let network = enclave_nsx::Network::open(store.clone(), network_config(&args)?)
+    let network = enclave_nsx::Network::open(store.clone(), network_config)
         .await
         .map_err(|e| anyhow::anyhow!("opening the network manager's IPAM: {e}"))?;
     let router = enclave_nsx::router(nsx.clone())

@@ -239,3 +239,31 @@ fn namespaces_get_ncp_networks_and_load_balancers_get_vips() {
     });
     assert_ne!(vip2, vip);
 }
+
+/// Overlapping address ranges on the command line stop `enclave up` before it serves, with a
+/// message naming both ranges, and leave nothing behind.
+#[test]
+fn overlapping_ranges_are_refused_at_start() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("enclave");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args([
+            "up",
+            "--api-listen",
+            "127.0.0.1:0",
+            "--ingress-cidr",
+            "10.244.16.0/24",
+        ])
+        .arg("--data-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("overlaps") && stderr.contains("10.244.16.0/24"),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("enclave is ready"));
+    assert!(!dir.exists(), "the data dir was created");
+}
