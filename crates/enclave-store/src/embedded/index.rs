@@ -1,0 +1,230 @@
+//! The embedded store's in-memory key index (etcd's `treeIndex`): for every key, the revisions
+//! that wrote it still on disk, so that reads find a key's record in the revision table
+//! without a per-key table on disk.
+//!
+//! It is rebuilt on open by scanning the revision table, changed only by the writer thread
+//! (after each commit and before each compaction), and read under a lock by every read. A key
+//! costs its name once plus 8 bytes per revision kept; compaction trims each key to at most one
+//! revision, and drops deleted keys entirely.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use crate::Revision;
+
+/// One revision of a key: the revision shifted left by one, with the low bit set when the
+/// write deleted the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark(u64);
+
+impl Mark {
+    fn new(revision: Revision, deleted: bool) -> Self {
+        Self(revision << 1 | u64::from(deleted))
+    }
+
+    fn revision(self) -> Revision {
+        self.0 >> 1
+    }
+
+    fn deleted(self) -> bool {
+        self.0 & 1 == 1
+    }
+
+    /// The revision, when this write left the key with a value.
+    fn live(self) -> Option<Revision> {
+        (!self.deleted()).then(|| self.revision())
+    }
+}
+
+/// Which state of the keys a read asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ReadAt {
+    /// The newest state.
+    Latest,
+    /// The state as of this revision.
+    Revision(Revision),
+}
+
+/// The keys of the store and the revisions that wrote each, in key order.
+#[derive(Debug, Default)]
+pub(super) struct KeyIndex {
+    /// Per key, its revisions on disk in ascending order. Never empty.
+    keys: BTreeMap<Box<str>, Vec<Mark>>,
+}
+
+impl KeyIndex {
+    /// Records that `revision` wrote `key` (`deleted`: the write was a deletion). Revisions
+    /// must be recorded in ascending order per key.
+    pub(super) fn record(&mut self, key: &str, revision: Revision, deleted: bool) {
+        let mark = Mark::new(revision, deleted);
+        match self.keys.get_mut(key) {
+            Some(marks) => marks.push(mark),
+            None => {
+                self.keys.insert(key.into(), vec![mark]);
+            }
+        }
+    }
+
+    /// The revision holding the key's value at `at`, if the key exists then.
+    pub(super) fn visible(&self, key: &str, at: ReadAt) -> Option<Revision> {
+        self.keys.get(key).and_then(|marks| visible_mark(marks, at))
+    }
+
+    /// The revisions holding the values of the keys under `prefix` (strictly after
+    /// `start_after` when given) that exist at `at`, in key order, at most `limit`.
+    pub(super) fn visible_range(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+        at: ReadAt,
+        limit: usize,
+    ) -> Vec<Revision> {
+        let mut revisions = Vec::new();
+        if limit == 0 {
+            return revisions;
+        }
+        for (key, marks) in self.keys.range::<str, _>(range_bounds(prefix, start_after)) {
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if let Some(revision) = visible_mark(marks, at) {
+                revisions.push(revision);
+                if revisions.len() == limit {
+                    break;
+                }
+            }
+        }
+        revisions
+    }
+
+    /// How many keys under `prefix` exist now.
+    pub(super) fn count(&self, prefix: &str) -> u64 {
+        let mut count = 0;
+        for (key, marks) in self.keys.range::<str, _>(range_bounds(prefix, None)) {
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if marks.last().is_some_and(|mark| !mark.deleted()) {
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Forgets what a compaction at `to` removes and returns those revisions, ascending: per
+    /// key, every revision at or below `to` except the newest one, which stays (the key's
+    /// state at `to`) unless it is a deletion. A key left without revisions is dropped.
+    pub(super) fn compact(&mut self, to: Revision) -> Vec<Revision> {
+        let mut removed = Vec::new();
+        self.keys.retain(|_, marks| {
+            // How many marks are at or below `to`; only the last of them may stay.
+            let at_or_below = marks.partition_point(|mark| mark.revision() <= to);
+            let keep_newest = at_or_below > 0 && !marks[at_or_below - 1].deleted();
+            let drop_count = if keep_newest {
+                at_or_below - 1
+            } else {
+                at_or_below
+            };
+            if drop_count > 0 {
+                removed.extend(marks.drain(..drop_count).map(Mark::revision));
+                if marks.capacity() > 2 * marks.len().max(1) {
+                    marks.shrink_to_fit();
+                }
+            }
+            !marks.is_empty()
+        });
+        removed.sort_unstable();
+        removed
+    }
+
+    /// How many keys the index holds, deleted ones not yet compacted included.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// How many revisions the index holds over all keys.
+    #[cfg(test)]
+    pub(super) fn revision_count(&self) -> usize {
+        self.keys.values().map(Vec::len).sum()
+    }
+}
+
+/// The live revision visible at `at` among a key's ascending marks.
+fn visible_mark(marks: &[Mark], at: ReadAt) -> Option<Revision> {
+    match at {
+        ReadAt::Latest => marks.last().and_then(|mark| mark.live()),
+        ReadAt::Revision(at) => {
+            let at_or_below = marks.partition_point(|mark| mark.revision() <= at);
+            at_or_below
+                .checked_sub(1)
+                .and_then(|newest| marks[newest].live())
+        }
+    }
+}
+
+/// The key range a scan starts with: from the prefix, or just after `start_after` when that
+/// is later.
+fn range_bounds<'a>(
+    prefix: &'a str,
+    start_after: Option<&'a str>,
+) -> (Bound<&'a str>, Bound<&'a str>) {
+    match start_after {
+        Some(after) if after >= prefix => (Bound::Excluded(after), Bound::Unbounded),
+        _ => (Bound::Included(prefix), Bound::Unbounded),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KeyIndex, ReadAt};
+
+    fn index() -> KeyIndex {
+        let mut index = KeyIndex::default();
+        index.record("/a", 1, false);
+        index.record("/b", 2, false);
+        index.record("/a", 3, false);
+        index.record("/b", 4, true);
+        index.record("/c", 5, false);
+        index.record("/b", 6, false);
+        index.record("/c", 7, true);
+        index
+    }
+
+    #[test]
+    fn visibility_at_latest_and_past_revisions() {
+        let index = index();
+        assert_eq!(index.visible("/a", ReadAt::Latest), Some(3));
+        assert_eq!(index.visible("/a", ReadAt::Revision(2)), Some(1));
+        assert_eq!(index.visible("/b", ReadAt::Revision(5)), None);
+        assert_eq!(index.visible("/b", ReadAt::Latest), Some(6));
+        assert_eq!(index.visible("/c", ReadAt::Latest), None);
+        assert_eq!(index.visible("/c", ReadAt::Revision(4)), None);
+        assert_eq!(index.visible("/z", ReadAt::Latest), None);
+        assert_eq!(
+            index.visible_range("/", None, ReadAt::Revision(5), usize::MAX),
+            [3, 5]
+        );
+        assert_eq!(index.visible_range("/", Some("/a"), ReadAt::Latest, 1), [6]);
+        assert_eq!(index.count("/"), 2);
+    }
+
+    #[test]
+    fn compaction_keeps_the_state_at_its_revision() {
+        let mut index = index();
+        // At 5: /a keeps 3, /b's newest is a deletion (4) so it keeps nothing <= 5, /c keeps 5.
+        assert_eq!(index.compact(5), [1, 2, 4]);
+        assert_eq!(
+            index.visible_range("/", None, ReadAt::Revision(5), usize::MAX),
+            [3, 5]
+        );
+        assert_eq!(index.revision_count(), 4);
+        // At 7: /c's deletion goes with the value it deleted, and so does the key.
+        assert_eq!(index.compact(7), [5, 7]);
+        assert_eq!(index.len(), 2);
+        assert_eq!(
+            index.visible_range("/", None, ReadAt::Latest, usize::MAX),
+            [3, 6]
+        );
+    }
+}
