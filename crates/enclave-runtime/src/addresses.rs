@@ -85,6 +85,9 @@ pub enum AddressError {
         /// The pool.
         pool: Ipv4Cidr,
     },
+    /// The network manager could not give or keep the address.
+    #[error("pod network: {0}")]
+    Network(String),
     /// An address that cannot be restored for this pod (outside the pool, a gateway, taken,
     /// or in another namespace's subnet).
     #[error("address {ip} cannot be restored for a pod of namespace {namespace:?}")]

@@ -375,12 +375,30 @@ impl Runtime {
                     uid,
                     node: node_of(&pod),
                 });
+                let retry = (
+                    pod_ref.namespace.clone(),
+                    pod_ref.name.clone(),
+                    pod_ref.uid.clone(),
+                );
                 shared.events.emit(EventRecord {
                     pod: pod_ref,
                     field_path: None,
                     warning: true,
                     reason: "FailedCreatePodSandBox",
                     message: format!("Failed to create pod sandbox: {e}"),
+                });
+                // As kubelet does, try the sandbox again later (the namespace's network may
+                // not be set up yet, or addresses may free up), with the pod as it is then.
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(SANDBOX_RETRY).await;
+                    let (namespace, name, uid) = retry;
+                    let api: Api<Pod> = Api::namespaced(shared.client.clone(), &namespace);
+                    if let Ok(Some(pod)) = api.get_opt(&name).await
+                        && pod.metadata.uid.as_deref() == Some(uid.as_str())
+                    {
+                        shared.runtime.reconcile(&shared, pod);
+                    }
                 });
                 return;
             }
@@ -455,6 +473,9 @@ pub(crate) async fn finalize_in_api(client: &kube::Client, pod: &Pod) {
         }
     }
 }
+
+/// How long a pod whose sandbox could not be created waits before the next attempt.
+const SANDBOX_RETRY: Duration = Duration::from_secs(2);
 
 pub(crate) fn uid_of(pod: &Pod) -> String {
     pod.metadata.uid.clone().unwrap_or_default()

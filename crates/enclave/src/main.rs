@@ -1,6 +1,9 @@
 //! The `enclave` binary: command line, wiring, shutdown.
 
+mod client;
+mod dfw;
 mod kubeconfig;
+mod net;
 mod node_agent;
 mod pki;
 mod serve;
@@ -29,6 +32,10 @@ struct Cli {
 enum Command {
     /// Run the whole platform in the foreground until SIGINT or SIGTERM.
     Up(UpArgs),
+    /// Read and manage the distributed firewall of a running Enclave.
+    Dfw(dfw::DfwArgs),
+    /// Show the network topology of a running Enclave.
+    Net(net::NetArgs),
     /// Print the version of the platform and of the Kubernetes API it serves.
     Version,
 }
@@ -57,6 +64,18 @@ pub struct UpArgs {
     /// The Service CIDR: ClusterIPs of Services.
     #[arg(long, default_value = "10.96.0.0/22")]
     service_cidr: enclave_apiserver::allocator::Ipv4Cidr,
+    /// The namespace default firewall: `supervisor` (pods of a namespace may talk to each
+    /// other; ingress from other namespaces is dropped by `deny-all-ingress`) or
+    /// `allow-cluster` (plain Kubernetes: all allowed until a NetworkPolicy isolates a pod).
+    /// A namespace may choose with the annotation `enclave.io/baseline-policy`.
+    #[arg(long, default_value = "supervisor")]
+    baseline_policy: enclave_translate::Baseline,
+    /// The Ingress CIDR: VIPs of Services of type LoadBalancer.
+    #[arg(long, default_value = "10.15.8.0/24")]
+    ingress_cidr: enclave_net::Ipv4Cidr,
+    /// The Egress CIDR: one SNAT IP per namespace.
+    #[arg(long, default_value = "10.15.9.0/24")]
+    egress_cidr: enclave_net::Ipv4Cidr,
     /// Let a container whose command is an absolute host path run as a real host process.
     #[arg(long)]
     allow_host_processes: bool,
@@ -77,6 +96,16 @@ fn main() -> ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(up::run(args))),
+        Command::Dfw(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(dfw::run(args))),
+        Command::Net(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(net::run(args))),
         Command::Version => {
             let v = enclave_apiserver::version();
             println!(

@@ -39,3 +39,35 @@ impl NodeProxy for RuntimeNodeProxy {
             })
     }
 }
+
+/// The runtime's pod addresses from the network manager's IPAM (the namespace's /28
+/// subnets of the Namespace Network).
+pub struct NsxPodAddresses(pub Arc<enclave_nsx::Network>);
+
+impl enclave_runtime::PodAddresses for NsxPodAddresses {
+    fn allocate(
+        &self,
+        namespace: &str,
+        uid: &str,
+    ) -> Result<std::net::Ipv4Addr, enclave_runtime::AddressError> {
+        self.0
+            .allocate_pod(namespace, uid)
+            .map(|address| address.ip)
+            .map_err(|e| enclave_runtime::AddressError::Network(e.to_string()))
+    }
+
+    fn restore(
+        &self,
+        namespace: &str,
+        uid: &str,
+        ip: std::net::Ipv4Addr,
+    ) -> Result<(), enclave_runtime::AddressError> {
+        self.0
+            .restore_pod(namespace, uid, ip)
+            .map_err(|e| enclave_runtime::AddressError::Network(e.to_string()))
+    }
+
+    fn release(&self, uid: &str) {
+        self.0.release_pod(uid);
+    }
+}

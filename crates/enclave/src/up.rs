@@ -23,8 +23,16 @@ use crate::pki::{self, Authority};
 const COMPACTION_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 fn data_dir(args: &UpArgs) -> Result<PathBuf> {
-    if let Some(dir) = &args.data_dir {
-        return Ok(dir.clone());
+    match &args.data_dir {
+        Some(dir) => Ok(dir.clone()),
+        None => default_data_dir(),
+    }
+}
+
+/// `$ENCLAVE_HOME`, else `~/.enclave`.
+pub fn default_data_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("ENCLAVE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
     }
     let home =
         std::env::var_os("HOME").context("neither --data-dir, ENCLAVE_HOME nor HOME is set")?;
@@ -102,7 +110,15 @@ pub async fn run(args: UpArgs) -> Result<()> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let listener = crate::serve::bind(args.api_listen).await?;
-    let router = enclave_apiserver::router(api.clone());
+    let nsx = enclave_nsx::NsxManager::open(store.clone(), CLUSTER_ID)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the network manager: {e}"))?;
+    let network = enclave_nsx::Network::open(store.clone(), network_config(&args)?)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the network manager's IPAM: {e}"))?;
+    let router = enclave_nsx::router(nsx.clone())
+        .layer(axum::middleware::map_request(nsx_principal))
+        .merge(enclave_apiserver::router(api.clone()));
     let api_task = tokio::spawn(crate::serve::serve_tls(
         listener,
         tls,
@@ -124,16 +140,32 @@ pub async fn run(args: UpArgs) -> Result<()> {
         },
         stopped(stop_rx.clone()),
     ));
+    let ipam_saver = tokio::spawn(network.clone().run_saver(stopped(stop_rx.clone())));
+    let ncp = tokio::spawn(enclave_nsx::run_ncp(
+        in_process_client(&api, "system:serviceaccount:vmware-system-nsx:ncp"),
+        nsx.clone(),
+        network.clone(),
+        enclave_translate::Settings {
+            baseline: args.baseline_policy,
+            cluster: CLUSTER_ID.to_string(),
+            ..enclave_translate::Settings::default()
+        },
+        stopped(stop_rx.clone()),
+    ));
     match enclave_runtime::raise_fd_limit() {
         Ok(limit) => tracing::debug!(limit, "Open-file limit raised"),
         Err(error) => tracing::warn!(%error, "Pods may run out of file descriptors"),
     }
-    let runtime = enclave_runtime::Runtime::new(enclave_runtime::RuntimeConfig {
-        nodes: (1..=args.nodes).map(|i| format!("esxi-{i}")).collect(),
-        pod_cidr: args.pod_cidr,
-        allow_host_processes: args.allow_host_processes,
-        ..enclave_runtime::RuntimeConfig::default()
-    });
+    let runtime = enclave_runtime::Runtime::with_addresses(
+        enclave_runtime::RuntimeConfig {
+            nodes: (1..=args.nodes).map(|i| format!("esxi-{i}")).collect(),
+            pod_cidr: args.pod_cidr,
+            allow_host_processes: args.allow_host_processes,
+            ..enclave_runtime::RuntimeConfig::default()
+        },
+        Arc::new(enclave_runtime::BuiltinWorkloads),
+        Arc::new(crate::node_agent::NsxPodAddresses(network.clone())),
+    );
     api.set_node_proxy(Arc::new(crate::node_agent::RuntimeNodeProxy(
         runtime.clone(),
     )));
@@ -159,17 +191,54 @@ pub async fn run(args: UpArgs) -> Result<()> {
     let _ = finalizer.await;
     let _ = compactor.await;
     let _ = controllers.await;
+    let _ = ncp.await;
     match runtime_task.await {
         Ok(Err(error)) => tracing::warn!(%error, "The pod runtime stopped with an error"),
         Err(error) => tracing::warn!(%error, "The pod runtime panicked"),
         Ok(Ok(())) => {}
     }
+    let _ = ipam_saver.await;
     store
         .close()
         .await
         .map_err(|e| anyhow::anyhow!("closing the store: {e}"))?;
     tracing::info!("Stopped");
     Ok(())
+}
+
+/// The vSphere cluster id used in names (`svc-contour-domain-c8`, NCP's principal).
+const CLUSTER_ID: &str = "domain-c8";
+
+/// The network settings of `enclave up`'s flags.
+fn network_config(args: &UpArgs) -> Result<enclave_net::NetworkConfig> {
+    let parse = |text: String| -> Result<enclave_net::Ipv4Cidr> {
+        text.parse()
+            .map_err(|e| anyhow::anyhow!("invalid CIDR {text}: {e}"))
+    };
+    Ok(enclave_net::NetworkConfig {
+        namespace_network: parse(args.pod_cidr.to_string())?,
+        service_cidr: parse(args.service_cidr.to_string())?,
+        ingress_cidr: args.ingress_cidr,
+        egress_cidr: args.egress_cidr,
+        cluster_id: CLUSTER_ID.to_string(),
+        ..enclave_net::NetworkConfig::default()
+    })
+}
+
+/// Gives Policy API requests their NSX principal: the authenticated Kubernetes user.
+async fn nsx_principal(mut request: axum::extract::Request) -> axum::extract::Request {
+    let user = request
+        .extensions()
+        .get::<enclave_apiserver::auth::Identity>()
+        .filter(|identity| !identity.0.is_anonymous())
+        .map(|identity| identity.0.name.clone());
+    if let Some(name) = user {
+        request.extensions_mut().insert(enclave_nsx::Principal {
+            name,
+            allow_overwrite: None,
+        });
+    }
+    request
 }
 
 /// A Kubernetes client that reaches the API server in process, as `user`. Until RBAC lands
