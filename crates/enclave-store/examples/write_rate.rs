@@ -1,7 +1,8 @@
-//! Ad-hoc measurement of the embedded store's durable write rate and latency with group commit.
+//! Ad-hoc measurement of the embedded store's durable write rate and latency with group commit,
+//! and of what a reopen costs (time and memory) and what a list costs, on a preloaded store.
 //!
 //! `cargo run -p enclave-store --example write_rate [--release] -- [writers] [writes] [dir]
-//!  [--value-bytes N] [--shared-prefix]`
+//!  [--value-bytes N] [--shared-prefix] [--preload KEYS]`
 //!
 //! Each writer creates keys and waits for each acknowledgement (so for its fsync) before the
 //! next write. By default each writer writes under its own prefix
@@ -10,19 +11,68 @@
 //! `--shared-prefix` makes every writer append to one key range instead. Values are 256 bytes
 //! (etcd's benchmark shape) unless `--value-bytes` says otherwise (a ConfigMap with its
 //! managedFields is about 700 bytes).
+//!
+//! `--preload KEYS` first creates that many keys under `/registry/configmaps/preload/` (64
+//! writers), then closes and reopens the store and reports how long the open took and how many
+//! heap bytes it left allocated (the reopen uses a 1 MiB page cache so that the figure is the
+//! store's own state, not cached pages), then times a list and a count of the preloaded keys,
+//! and only then runs the measured writes. `writes` may be 0 to measure only the reopen.
+//!
+//! Only the public API is used, so the same file measures older versions of the store too.
 
+// A global allocator that counts bytes cannot be written without `unsafe`; this probe is an
+// example, never part of the server.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use enclave_store::Store;
-use enclave_store::embedded::EmbeddedStore;
+use enclave_store::embedded::{EmbeddedOptions, EmbeddedStore};
+use enclave_store::{RangeRequest, Store};
+
+/// The system allocator, counting the bytes currently allocated.
+struct CountingAllocator;
+
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; only a counter is kept.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.dealloc(pointer, layout) }
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
+        ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.realloc(pointer, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+const PRELOAD_PREFIX: &str = "/registry/configmaps/preload/";
+const PRELOAD_WRITERS: usize = 64;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut positional = Vec::new();
     let mut value_bytes = 256_usize;
     let mut shared_prefix = false;
+    let mut preload = 0_usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -30,6 +80,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 value_bytes = args.next().ok_or("--value-bytes needs a number")?.parse()?;
             }
             "--shared-prefix" => shared_prefix = true,
+            "--preload" => {
+                preload = args.next().ok_or("--preload needs a number")?.parse()?;
+            }
+            "--help" | "-h" => {
+                println!(
+                    "write_rate [writers=64] [writes=20000] [dir] [--value-bytes N] [--shared-prefix] [--preload KEYS]"
+                );
+                return Ok(());
+            }
             _ => positional.push(arg),
         }
     }
@@ -40,8 +99,97 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(dir) => tempfile::tempdir_in(dir)?,
         None => tempfile::tempdir()?,
     };
-    let store = Arc::new(EmbeddedStore::open(&folder.path().join("bench.redb"))?);
+    let path = folder.path().join("bench.redb");
     let value = Bytes::from(vec![b'x'; value_bytes]);
+    let mut store = Arc::new(EmbeddedStore::open(&path)?);
+    if preload > 0 {
+        store = preload_and_reopen(store, &path, preload, &value).await?;
+    }
+    if writes > 0 {
+        measure_writes(&store, writers, writes, shared_prefix, &value).await?;
+    }
+    store.close().await?;
+    Ok(())
+}
+
+/// Creates `keys` keys, reopens the store and reports the open's time and memory, and the
+/// cost of a list and a count of those keys.
+async fn preload_and_reopen(
+    store: Arc<EmbeddedStore>,
+    path: &Path,
+    keys: usize,
+    value: &Bytes,
+) -> Result<Arc<EmbeddedStore>, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for writer in 0..PRELOAD_WRITERS {
+        let store = store.clone();
+        let value = value.clone();
+        tasks.push(tokio::spawn(async move {
+            for index in (writer..keys).step_by(PRELOAD_WRITERS) {
+                store
+                    .create(&format!("{PRELOAD_PREFIX}cm-{index:08}"), value.clone())
+                    .await?;
+            }
+            Ok::<_, enclave_store::StoreError>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    store.close().await?;
+    drop(store);
+    let file_bytes = std::fs::metadata(path)?.len();
+    println!(
+        "preload: {keys} keys in {:.2?}, file {:.1} MiB",
+        started.elapsed(),
+        file_bytes as f64 / 1_048_576.0
+    );
+
+    let before = ALLOCATED.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let options = EmbeddedOptions {
+        cache_bytes: 1024 * 1024,
+        ..EmbeddedOptions::default()
+    };
+    let reopened = EmbeddedStore::open_with_options(path, options)?;
+    let open_time = started.elapsed();
+    let held = ALLOCATED.load(Ordering::Relaxed).saturating_sub(before);
+    println!(
+        "reopen with {keys} keys: {open_time:.2?}, heap held after open {:.1} MiB = {:.0} bytes/key (1 MiB page cache)",
+        held as f64 / 1_048_576.0,
+        held as f64 / keys as f64
+    );
+    reopened.close().await?;
+    drop(reopened);
+
+    // The measured writes run with the default options.
+    let store = Arc::new(EmbeddedStore::open(path)?);
+    let list = RangeRequest {
+        prefix: PRELOAD_PREFIX.to_owned(),
+        ..RangeRequest::default()
+    };
+    // The first list warms the page cache; the second is the one reported.
+    store.range(list.clone()).await?;
+    let started = Instant::now();
+    let listed = store.range(list).await?.kvs.len();
+    let list_time = started.elapsed();
+    let started = Instant::now();
+    let counted = store.count(PRELOAD_PREFIX).await?;
+    println!(
+        "list of {listed} keys {list_time:.2?}, count of {counted} keys {:.2?}",
+        started.elapsed()
+    );
+    Ok(store)
+}
+
+async fn measure_writes(
+    store: &Arc<EmbeddedStore>,
+    writers: usize,
+    writes: usize,
+    shared_prefix: bool,
+    value: &Bytes,
+) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for writer in 0..writers {
@@ -74,18 +222,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         latencies[index].as_secs_f64() * 1_000.0
     };
     println!(
-        "{writers} writers ({}), {value_bytes}-byte values: {} durable writes in {:.2?} = {:.0} writes/s, p50 {:.2} ms, p99 {:.2} ms",
+        "{writers} writers ({}), {} values: {} durable writes in {:.2?} = {:.0} writes/s, p50 {:.2} ms, p99 {:.2} ms",
         if shared_prefix {
             "one shared prefix"
         } else {
             "one prefix each"
         },
+        value.len(),
         latencies.len(),
         elapsed,
         latencies.len() as f64 / elapsed.as_secs_f64(),
         percentile(0.50),
         percentile(0.99),
     );
-    store.close().await?;
     Ok(())
 }
