@@ -304,14 +304,45 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Opened, StoreError> 
     transaction
         .commit()
         .map_err(|error| backend(&context, error))?;
-    let index = rebuild_index(&database, current)
+    let mut index = rebuild_index(&database, current)
         .map_err(|error| backend(&format!("cannot read database file {shown}"), error))?;
+    remove_stale_records(&database, &mut index, compacted)
+        .map_err(|error| backend(&format!("cannot clean database file {shown}"), error))?;
     Ok(Opened {
         database: Arc::new(database),
         current,
         compacted,
         index,
     })
+}
+
+/// Removes the records a compaction at `compacted` should have removed but left in the file:
+/// those of a compaction whose file transaction failed after the index had forgotten them (see
+/// [`Writer::compact_chunk`]). Without this, a later compaction would never see them again.
+/// Costs one pass over the index; writes only when there is something to remove.
+fn remove_stale_records(
+    database: &Database,
+    index: &mut KeyIndex,
+    compacted: Revision,
+) -> Result<(), StoreError> {
+    let stale = index.compact(compacted);
+    if stale.is_empty() {
+        return Ok(());
+    }
+    tracing::warn!(
+        records = stale.len(),
+        compacted,
+        "removing records left behind by an interrupted compaction"
+    );
+    let fail = |error: &dyn std::fmt::Display| backend("cannot remove stale records", error);
+    let transaction = database.begin_write().map_err(|e| fail(&e))?;
+    {
+        let mut table = transaction.open_table(REVISIONS).map_err(|e| fail(&e))?;
+        for revision in stale {
+            table.remove(revision).map_err(|e| fail(&e))?;
+        }
+    }
+    transaction.commit().map_err(|e| fail(&e))
 }
 
 /// Rebuilds the key index from every record of the revision table.

@@ -11,6 +11,7 @@ use redb::{ReadableDatabase, ReadableTableMetadata, TableHandle};
 
 use super::{revision_records, store_path, value};
 use crate::embedded::legacy::{HISTORY_V1, KV_V1, LOG_V1, encode_history_v1, encode_latest_v1};
+use crate::embedded::record::Record;
 use crate::embedded::{EmbeddedStore, META, META_COMPACTED, META_CURRENT, META_FORMAT};
 use crate::memory::MemoryStore;
 use crate::write_op::WriteOp;
@@ -227,6 +228,66 @@ async fn compaction_removes_superseded_and_deleted_records() {
             .collect::<Vec<_>>(),
         [("/k/kept", value("2")), ("/k/late", value("b"))]
     );
+    store.close().await.unwrap();
+}
+
+/// A compaction whose file transaction failed leaves records the index forgot; the next open
+/// finds them below the compacted revision and removes them, and reads never see them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_left_by_an_interrupted_compaction_are_removed_on_open() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = store_path(&folder);
+    let store = EmbeddedStore::open(&path).unwrap();
+    let first = store.create("/k/a", value("1")).await.unwrap(); // 1
+    store.update("/k/a", value("2"), 1).await.unwrap(); // 2
+    store.create("/k/b", value("x")).await.unwrap(); // 3
+    let deleted = store.delete("/k/b", 3).await.unwrap(); // 4
+    store.create("/k/c", value("c")).await.unwrap(); // 5
+    store.compact(4).await.unwrap();
+    assert_eq!(revision_records(&store), 2);
+    store.close().await.unwrap();
+    {
+        // Put back what the compaction removed, as if its transaction had not committed.
+        let database = redb::Database::create(&path).unwrap();
+        let transaction = database.begin_write().unwrap();
+        {
+            let mut table = transaction.open_table(super::super::REVISIONS).unwrap();
+            table
+                .insert(1, Record::put(&first, 0).encode().as_slice())
+                .unwrap();
+            let mut created_b = deleted.clone();
+            created_b.mod_revision = 3;
+            created_b.value = value("x");
+            table
+                .insert(3, Record::put(&created_b, 0).encode().as_slice())
+                .unwrap();
+            table
+                .insert(4, Record::delete(&created_b).encode().as_slice())
+                .unwrap();
+        }
+        transaction.commit().unwrap();
+    }
+
+    let store = EmbeddedStore::open(&path).unwrap();
+    assert_eq!(revision_records(&store), 2);
+    assert_eq!(store.shared.index().revision_count(), 2);
+    assert_eq!(store.shared.index().len(), 2);
+    let at_four = store
+        .range(RangeRequest {
+            revision: Some(4),
+            ..RangeRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        at_four
+            .kvs
+            .iter()
+            .map(|kv| (kv.key.as_str(), kv.mod_revision))
+            .collect::<Vec<_>>(),
+        [("/k/a", 2)]
+    );
+    assert_eq!(events(&store, 4, 5).await.len(), 1);
     store.close().await.unwrap();
 }
 
