@@ -304,8 +304,15 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Opened, StoreError> 
     transaction
         .commit()
         .map_err(|error| backend(&context, error))?;
+    let started = std::time::Instant::now();
     let mut index = rebuild_index(&database, current)
         .map_err(|error| backend(&format!("cannot read database file {shown}"), error))?;
+    tracing::info!(
+        file = %shown,
+        keys = index.key_count(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "rebuilt the store's key index"
+    );
     remove_stale_records(&database, &mut index, compacted)
         .map_err(|error| backend(&format!("cannot clean database file {shown}"), error))?;
     Ok(Opened {

@@ -138,8 +138,7 @@ impl KeyIndex {
     }
 
     /// How many keys the index holds, deleted ones not yet compacted included.
-    #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
+    pub(super) fn key_count(&self) -> usize {
         self.keys.len()
     }
 
@@ -221,7 +220,7 @@ mod tests {
         assert_eq!(index.revision_count(), 4);
         // At 7: /c's deletion goes with the value it deleted, and so does the key.
         assert_eq!(index.compact(7), [5, 7]);
-        assert_eq!(index.len(), 2);
+        assert_eq!(index.key_count(), 2);
         assert_eq!(
             index.visible_range("/", None, ReadAt::Latest, usize::MAX),
             [3, 6]

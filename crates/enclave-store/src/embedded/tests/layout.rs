@@ -152,14 +152,17 @@ async fn the_key_index_is_rebuilt_on_reopen() {
     assert_same(&store, &reference).await;
     let (keys, revisions) = {
         let index = store.shared.index();
-        (index.len(), index.revision_count())
+        (index.key_count(), index.revision_count())
     };
     store.close().await.unwrap();
 
     let store = EmbeddedStore::open(&path).unwrap();
     {
         let index = store.shared.index();
-        assert_eq!((index.len(), index.revision_count()), (keys, revisions));
+        assert_eq!(
+            (index.key_count(), index.revision_count()),
+            (keys, revisions)
+        );
     }
     assert_same(&store, &reference).await;
     // Writes go on from the rebuilt index: preconditions see the reopened state.
@@ -188,7 +191,7 @@ async fn compaction_removes_superseded_and_deleted_records() {
     store.compact(5).await.unwrap();
     // Kept: 2 (/k/kept at 5), 5 (/k/late at 5), and everything after 5.
     assert_eq!(revision_records(&store), 4);
-    assert_eq!(store.shared.index().len(), 2);
+    assert_eq!(store.shared.index().key_count(), 2);
     let at_five = store
         .range(RangeRequest {
             revision: Some(5),
@@ -271,7 +274,7 @@ async fn records_left_by_an_interrupted_compaction_are_removed_on_open() {
     let store = EmbeddedStore::open(&path).unwrap();
     assert_eq!(revision_records(&store), 2);
     assert_eq!(store.shared.index().revision_count(), 2);
-    assert_eq!(store.shared.index().len(), 2);
+    assert_eq!(store.shared.index().key_count(), 2);
     let at_four = store
         .range(RangeRequest {
             revision: Some(4),
