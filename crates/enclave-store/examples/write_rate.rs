@@ -125,6 +125,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The process's resident memory (Linux), `0` when unknown. Includes what the allocator keeps
+/// after frees, so it is an upper bound of what the store holds.
+fn resident_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse::<usize>().ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
 /// Creates `keys` keys, reopens the store and reports the open's time and memory, and the
 /// cost of a list and a count of those keys.
 async fn preload_and_reopen(
@@ -160,6 +172,7 @@ async fn preload_and_reopen(
     );
 
     let before = ALLOCATED.load(Ordering::Relaxed);
+    let rss_before = resident_bytes();
     let started = Instant::now();
     let options = EmbeddedOptions {
         cache_bytes: 1024 * 1024,
@@ -168,10 +181,13 @@ async fn preload_and_reopen(
     let reopened = EmbeddedStore::open_with_options(path, options)?;
     let open_time = started.elapsed();
     let held = ALLOCATED.load(Ordering::Relaxed).saturating_sub(before);
+    let resident = resident_bytes().saturating_sub(rss_before);
     println!(
-        "reopen with {keys} keys: {open_time:.2?}, heap held after open {:.1} MiB = {:.0} bytes/key (1 MiB page cache)",
+        "reopen with {keys} keys: {open_time:.2?}, heap held after open {:.1} MiB = {:.0} bytes/key, resident memory +{:.1} MiB = {:.0} bytes/key (1 MiB page cache)",
         held as f64 / 1_048_576.0,
-        held as f64 / keys as f64
+        held as f64 / keys as f64,
+        resident as f64 / 1_048_576.0,
+        resident as f64 / keys as f64
     );
     reopened.close().await?;
     drop(reopened);
