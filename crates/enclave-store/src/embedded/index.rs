@@ -4,8 +4,8 @@
 //!
 //! It is rebuilt on open by scanning the revision table, changed only by the writer thread
 //! (after each commit and before each compaction), and read under a lock by every read. A key
-//! costs its name once plus 8 bytes per revision kept; compaction trims each key to at most one
-//! revision, and drops deleted keys entirely.
+//! costs its name once plus 8 bytes per revision kept (inline when it has one); compaction trims
+//! each key to at most one revision, and drops deleted keys entirely.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -36,6 +36,61 @@ impl Mark {
     }
 }
 
+/// A key's revisions on disk, ascending, never empty. Most keys have one (after a compaction,
+/// or until their first update), which is kept inline: no allocation of its own, which is a
+/// third of the index's memory per key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Marks {
+    One(Mark),
+    Many(Vec<Mark>),
+}
+
+impl Marks {
+    fn as_slice(&self) -> &[Mark] {
+        match self {
+            Marks::One(mark) => std::slice::from_ref(mark),
+            Marks::Many(marks) => marks,
+        }
+    }
+
+    fn push(&mut self, mark: Mark) {
+        match self {
+            Marks::One(first) => *self = Marks::Many(vec![*first, mark]),
+            Marks::Many(marks) => marks.push(mark),
+        }
+    }
+
+    /// Removes the first `count` marks, appending their revisions to `removed`. Returns
+    /// whether any mark is left.
+    fn remove_first(&mut self, count: usize, removed: &mut Vec<Revision>) -> bool {
+        if count == 0 {
+            return true;
+        }
+        match self {
+            Marks::One(mark) => {
+                removed.push(mark.revision());
+                false
+            }
+            Marks::Many(marks) => {
+                removed.extend(marks.drain(..count.min(marks.len())).map(Mark::revision));
+                match marks.as_slice() {
+                    [] => false,
+                    [only] => {
+                        *self = Marks::One(*only);
+                        true
+                    }
+                    _ => {
+                        if marks.capacity() > 2 * marks.len() {
+                            marks.shrink_to_fit();
+                        }
+                        true
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Which state of the keys a read asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ReadAt {
@@ -48,8 +103,8 @@ pub(super) enum ReadAt {
 /// The keys of the store and the revisions that wrote each, in key order.
 #[derive(Debug, Default)]
 pub(super) struct KeyIndex {
-    /// Per key, its revisions on disk in ascending order. Never empty.
-    keys: BTreeMap<Box<str>, Vec<Mark>>,
+    /// Per key, its revisions on disk in ascending order.
+    keys: BTreeMap<Box<str>, Marks>,
 }
 
 impl KeyIndex {
@@ -60,14 +115,16 @@ impl KeyIndex {
         match self.keys.get_mut(key) {
             Some(marks) => marks.push(mark),
             None => {
-                self.keys.insert(key.into(), vec![mark]);
+                self.keys.insert(key.into(), Marks::One(mark));
             }
         }
     }
 
     /// The revision holding the key's value at `at`, if the key exists then.
     pub(super) fn visible(&self, key: &str, at: ReadAt) -> Option<Revision> {
-        self.keys.get(key).and_then(|marks| visible_mark(marks, at))
+        self.keys
+            .get(key)
+            .and_then(|marks| visible_mark(marks.as_slice(), at))
     }
 
     /// The revisions holding the values of the keys under `prefix` (strictly after
@@ -87,7 +144,7 @@ impl KeyIndex {
             if !key.starts_with(prefix) {
                 break;
             }
-            if let Some(revision) = visible_mark(marks, at) {
+            if let Some(revision) = visible_mark(marks.as_slice(), at) {
                 revisions.push(revision);
                 if revisions.len() == limit {
                     break;
@@ -104,7 +161,7 @@ impl KeyIndex {
             if !key.starts_with(prefix) {
                 break;
             }
-            if marks.last().is_some_and(|mark| !mark.deleted()) {
+            if marks.as_slice().last().is_some_and(|mark| !mark.deleted()) {
                 count += 1;
             }
         }
@@ -118,20 +175,15 @@ impl KeyIndex {
         let mut removed = Vec::new();
         self.keys.retain(|_, marks| {
             // How many marks are at or below `to`; only the last of them may stay.
-            let at_or_below = marks.partition_point(|mark| mark.revision() <= to);
-            let keep_newest = at_or_below > 0 && !marks[at_or_below - 1].deleted();
+            let slice = marks.as_slice();
+            let at_or_below = slice.partition_point(|mark| mark.revision() <= to);
+            let keep_newest = at_or_below > 0 && !slice[at_or_below - 1].deleted();
             let drop_count = if keep_newest {
                 at_or_below - 1
             } else {
                 at_or_below
             };
-            if drop_count > 0 {
-                removed.extend(marks.drain(..drop_count).map(Mark::revision));
-                if marks.capacity() > 2 * marks.len().max(1) {
-                    marks.shrink_to_fit();
-                }
-            }
-            !marks.is_empty()
+            marks.remove_first(drop_count, &mut removed)
         });
         removed.sort_unstable();
         removed
@@ -145,7 +197,7 @@ impl KeyIndex {
     /// How many revisions the index holds over all keys.
     #[cfg(test)]
     pub(super) fn revision_count(&self) -> usize {
-        self.keys.values().map(Vec::len).sum()
+        self.keys.values().map(|marks| marks.as_slice().len()).sum()
     }
 }
 
@@ -225,5 +277,22 @@ mod tests {
             index.visible_range("/", None, ReadAt::Latest, usize::MAX),
             [3, 6]
         );
+        // A key left with its deletion alone (records an interrupted compaction left) goes.
+        index.record("/d", 8, true);
+        assert_eq!(index.compact(8), [8]);
+        assert_eq!(index.key_count(), 2);
+        // An inline revision grows into a list and shrinks back.
+        index.record("/a", 9, false);
+        index.record("/a", 10, false);
+        assert_eq!(index.visible("/a", ReadAt::Revision(9)), Some(9));
+        assert_eq!(index.compact(10), [3, 9]);
+        assert_eq!(index.visible("/a", ReadAt::Latest), Some(10));
+        assert_eq!(index.revision_count(), 2);
+    }
+
+    #[test]
+    fn one_revision_costs_no_allocation_of_its_own() {
+        // The inline variant fits in the list's niche: a key's entry stays the size of a Vec.
+        assert_eq!(size_of::<super::Marks>(), size_of::<Vec<super::Mark>>());
     }
 }
