@@ -20,6 +20,9 @@
 //! Afterwards every preloaded key is updated once and a compaction at the current revision is
 //! timed.
 //!
+//! `--keep` keeps the store file (its path is printed); `--open-only FILE` times the open of an
+//! existing file, e.g. one kept by an older build, whose open migrates it.
+//!
 //! Only the public API is used, so the same file measures older versions of the store too.
 
 // A global allocator that counts bytes cannot be written without `unsafe`; this probe is an
@@ -75,6 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut value_bytes = 256_usize;
     let mut shared_prefix = false;
     let mut preload = 0_usize;
+    let mut keep = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -85,9 +89,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--preload" => {
                 preload = args.next().ok_or("--preload needs a number")?.parse()?;
             }
+            "--keep" => keep = true,
+            "--open-only" => {
+                let path = args.next().ok_or("--open-only needs a store file")?;
+                return open_only(Path::new(&path)).await;
+            }
             "--help" | "-h" => {
                 println!(
-                    "write_rate [writers=64] [writes=20000] [dir] [--value-bytes N] [--shared-prefix] [--preload KEYS]"
+                    "write_rate [writers=64] [writes=20000] [dir] [--value-bytes N] [--shared-prefix] [--preload KEYS] [--keep]\nwrite_rate --open-only FILE"
                 );
                 return Ok(());
             }
@@ -122,6 +131,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     store.close().await?;
+    if keep {
+        let kept = folder.keep();
+        println!("kept {}", kept.join("bench.redb").display());
+    }
+    Ok(())
+}
+
+/// Times the open of an existing store file (with a migration, when it has an older format).
+async fn open_only(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let bytes_before = std::fs::metadata(path)?.len();
+    let started = Instant::now();
+    let store = EmbeddedStore::open(path)?;
+    let open_time = started.elapsed();
+    let keys = store.count("/").await?;
+    store.close().await?;
+    println!(
+        "open of {} ({:.1} MiB before, {:.1} MiB after): {open_time:.2?}, {keys} keys",
+        path.display(),
+        bytes_before as f64 / 1_048_576.0,
+        std::fs::metadata(path)?.len() as f64 / 1_048_576.0
+    );
     Ok(())
 }
 

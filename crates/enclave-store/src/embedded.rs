@@ -241,7 +241,7 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Opened, StoreError> 
         std::fs::create_dir_all(parent)
             .map_err(|error| backend(&format!("cannot create {}", parent.display()), error))?;
     }
-    let database = Database::builder()
+    let mut database = Database::builder()
         .set_check_integrity_on_open(true)
         .set_cache_size(cache_bytes)
         .create(path)
@@ -255,6 +255,7 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Opened, StoreError> 
     let transaction = database
         .begin_write()
         .map_err(|error| backend(&context, error))?;
+    let mut migrated = false;
     let (current, compacted) = {
         let mut meta = transaction
             .open_table(META)
@@ -276,6 +277,7 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Opened, StoreError> 
             Some(FORMAT_PER_KEY_TABLES) => {
                 let started = std::time::Instant::now();
                 let converted = legacy::migrate_v1(&transaction, &mut revisions)?;
+                migrated = true;
                 meta.insert(META_FORMAT, FORMAT_VERSION)
                     .map_err(|error| backend(&context, error))?;
                 tracing::info!(
@@ -304,6 +306,20 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Opened, StoreError> 
     transaction
         .commit()
         .map_err(|error| backend(&context, error))?;
+    if migrated {
+        // The format-1 tables held every value twice and are free space now; giving it back
+        // makes the file (and every later open, which checks the whole file) several times
+        // smaller. A failure leaves a valid, larger file.
+        let started = std::time::Instant::now();
+        match database.compact() {
+            Ok(_) => tracing::info!(
+                file = %shown,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "compacted the migrated file"
+            ),
+            Err(error) => tracing::warn!(file = %shown, %error, "cannot compact the migrated file"),
+        }
+    }
     let started = std::time::Instant::now();
     let mut index = rebuild_index(&database, current)
         .map_err(|error| backend(&format!("cannot read database file {shown}"), error))?;
