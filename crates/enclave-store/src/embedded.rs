@@ -13,10 +13,19 @@
 //!   answered from the index alone. Watch replay reads `revisions` in order and rebuilds each
 //!   event's previous value from the record's previous revision.
 //! - Compaction at C drops, per key, every revision <= C but the newest (the key's state at C,
-//!   still readable), and that one too when it is a deletion, as in etcd.
+//!   still readable), and that one too when it is a deletion, as in etcd. It walks the whole
+//!   index once per chunk of revisions, under the index's write lock.
+//!
+//! Costs: the index holds each key's name, 8 bytes per revision kept and the map's overhead
+//! (about 115 bytes per key with 40-byte keys and one revision each, measured); an open reads
+//! every record once to rebuild it (about 0.25 s for 100,000 keys of 700-byte values, on top of
+//! redb's integrity check). A range walks the index under its read lock (about 0.1 us per key)
+//! and then reads each record by revision outside of it.
 //!
 //! Files of format 1 (`kv`, `history`, `log` keyed by key) are migrated on open, in the one
-//! transaction that opens them (see [`legacy`]).
+//! transaction that opens them (see [`legacy`]), and the file is compacted afterwards (the old
+//! tables held every value twice). The open also removes records an interrupted compaction left
+//! below the compacted revision. A format-1 build refuses a format-2 file (no way back).
 //!
 //! Writes go through one writer thread that drains a channel of pending writes and applies as
 //! many as are waiting in one redb write transaction (one fsync): group commit. Each write is
