@@ -2,14 +2,14 @@
 //!
 //! Layout (format 2), etcd's: the file is keyed by revision, the key index is in memory.
 //! - `revisions`: revision -> what that revision wrote (key, value or deletion, create revision,
-//!   version, the revision of the key's previous value; see [`record`]). Consecutive revisions
+//!   version, the revision of the key's previous value; see `record`). Consecutive revisions
 //!   are adjacent, so a group commit appends to a handful of leaves at the end of one B-tree,
 //!   whichever keys it writes (format 1's per-key tables dirtied a leaf per key range written,
 //!   in two tables: ~240 pages for 90 writes into 100 namespaces).
 //! - `meta`: format version, current revision, compacted revision.
-//! - In memory, [`index::KeyIndex`]: key -> the revisions that wrote it, rebuilt on open by
+//! - In memory, `index::KeyIndex`: key -> the revisions that wrote it, rebuilt on open by
 //!   scanning `revisions`. A read takes the revisions it needs from the index and the records
-//!   from a redb snapshot begun under the index's lock (see [`Shared::snapshot`]); counts are
+//!   from a redb snapshot begun under the index's lock (see `Shared::snapshot`); counts are
 //!   answered from the index alone. Watch replay reads `revisions` in order and rebuilds each
 //!   event's previous value from the record's previous revision.
 //! - Compaction at C drops, per key, every revision <= C but the newest (the key's state at C,
@@ -23,7 +23,7 @@
 //! and then reads each record by revision outside of it.
 //!
 //! Files of format 1 (`kv`, `history`, `log` keyed by key) are migrated on open, in the one
-//! transaction that opens them (see [`legacy`]), and the file is compacted afterwards (the old
+//! transaction that opens them (see `legacy`), and the file is compacted afterwards (the old
 //! tables held every value twice). The open also removes records an interrupted compaction left
 //! below the compacted revision. A format-1 build refuses a format-2 file (no way back).
 //!
