@@ -471,6 +471,68 @@ fn read_value(
         })
 }
 
+/// How far apart (in revisions) two records of one range may be for the second to be reached by
+/// stepping the cursor over the records between them rather than by a new lookup from the root.
+const RANGE_READ_MAX_STEP: u64 = 32;
+
+/// Reads the values the given revisions wrote, in the order given (a range's key order). The
+/// records are visited in revision order, walking one cursor over runs of nearby revisions, so
+/// that listing keys written together (the common case) costs a sequential scan, not a B-tree
+/// lookup per key.
+fn read_values(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    revisions: &[Revision],
+) -> Result<Vec<KeyValue>, StoreError> {
+    let fail = |error: &dyn std::fmt::Display| backend("cannot read a record", error);
+    let mut order: Vec<usize> = (0..revisions.len()).collect();
+    order.sort_unstable_by_key(|&position| revisions[position]);
+    let mut values: Vec<Option<KeyValue>> = vec![None; revisions.len()];
+    let mut cursor = None;
+    // The revision of the record the cursor returned last.
+    let mut last_read: Revision = 0;
+    for position in order {
+        let wanted = revisions[position];
+        if cursor.is_none() || wanted > last_read.saturating_add(RANGE_READ_MAX_STEP) {
+            cursor = Some(table.range(wanted..).map_err(|e| fail(&e))?);
+        }
+        let Some(entries) = cursor.as_mut() else {
+            continue;
+        };
+        loop {
+            let Some(entry) = entries.next() else {
+                return Err(StoreError::Backend(format!(
+                    "the record of revision {wanted} is missing"
+                )));
+            };
+            let (revision, stored) = entry.map_err(|e| fail(&e))?;
+            last_read = revision.value();
+            if last_read < wanted {
+                continue;
+            }
+            if last_read > wanted {
+                return Err(StoreError::Backend(format!(
+                    "the record of revision {wanted} is missing"
+                )));
+            }
+            let value = Record::decode(wanted, stored.value())?
+                .key_value(wanted)
+                .ok_or_else(|| {
+                    StoreError::Backend(format!(
+                        "the record of revision {wanted} is a deletion, a value was expected"
+                    ))
+                })?;
+            values[position] = Some(value);
+            break;
+        }
+    }
+    values
+        .into_iter()
+        .map(|value| {
+            value.ok_or_else(|| StoreError::Backend("a range read a revision twice".to_owned()))
+        })
+        .collect()
+}
+
 impl EventLog for Shared {
     fn read_events(
         &self,
@@ -805,10 +867,7 @@ impl Store for EmbeddedStore {
             let table = transaction
                 .open_table(REVISIONS)
                 .map_err(|error| backend("range failed", error))?;
-            let mut kvs = revisions
-                .into_iter()
-                .map(|revision| read_value(&table, revision))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut kvs = read_values(&table, &revisions)?;
             let more = kvs.len() > limit;
             kvs.truncate(limit);
             Ok(RangeResponse {

@@ -234,6 +234,52 @@ async fn compaction_removes_superseded_and_deleted_records() {
     store.close().await.unwrap();
 }
 
+/// A range reads its records in revision order with one cursor over nearby revisions and a
+/// new lookup across gaps: key order unlike revision order, dense and sparse prefixes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranges_read_records_near_and_far_apart() {
+    let folder = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(&store_path(&folder)).unwrap();
+    let reference = MemoryStore::new();
+    let mut ops = Vec::new();
+    for index in 0..300 {
+        ops.push(WriteOp::Create {
+            key: format!("/dense/{index:03}"),
+            value: value(&format!("d{index}")),
+        });
+        if index % 40 == 0 {
+            ops.push(WriteOp::Create {
+                key: format!("/sparse/{index:03}"),
+                value: value(&format!("s{index}")),
+            });
+        }
+    }
+    // Updates in reverse key order, every third key: the newest revisions run against key order.
+    for index in (0..300).rev().step_by(3) {
+        ops.push(WriteOp::Update {
+            key: format!("/dense/{index:03}"),
+            value: value(&format!("u{index}")),
+            expected: 0,
+        });
+    }
+    for op in &ops {
+        assert_eq!(apply(&store, op).await, apply(&reference, op).await);
+    }
+    for prefix in ["/", "/dense/", "/sparse/"] {
+        for revision in [None, Some(100), Some(310)] {
+            let request = RangeRequest {
+                prefix: prefix.to_owned(),
+                revision,
+                ..RangeRequest::default()
+            };
+            let read = store.range(request.clone()).await.unwrap();
+            assert_eq!(read, reference.range(request).await.unwrap());
+            assert!(!read.kvs.is_empty());
+        }
+    }
+    store.close().await.unwrap();
+}
+
 /// A compaction whose file transaction failed leaves records the index forgot; the next open
 /// finds them below the compacted revision and removes them, and reads never see them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
