@@ -1,46 +1,65 @@
 //! The durable embedded backend on disk (the default store), on one `redb` file.
 //!
-//! Tables:
-//! - `kv`: key -> the key's latest record (create revision, mod revision, version, value); the
-//!   fast path of reads at the latest revision.
-//! - `history`: (key, revision) -> the key's state written at that revision (a value or a
-//!   tombstone); a read at a past revision R takes, per key, the entry with the greatest
-//!   revision <= R. Compaction at C keeps each key's newest entry <= C (unless a tombstone), so
-//!   the state at C stays readable, as in etcd.
-//! - `log`: revision -> key written at that revision. The event (value, previous value, kind)
-//!   is rebuilt from `history`, so values are not stored a third time.
+//! Layout (format 2), etcd's: the file is keyed by revision, the key index is in memory.
+//! - `revisions`: revision -> what that revision wrote (key, value or deletion, create revision,
+//!   version, the revision of the key's previous value; see `record`). Consecutive revisions
+//!   are adjacent, so a group commit appends to a handful of leaves at the end of one B-tree,
+//!   whichever keys it writes (format 1's per-key tables dirtied a leaf per key range written,
+//!   in two tables: ~240 pages for 90 writes into 100 namespaces).
 //! - `meta`: format version, current revision, compacted revision.
+//! - In memory, `index::KeyIndex`: key -> the revisions that wrote it, rebuilt on open by
+//!   scanning `revisions`. A read takes the revisions it needs from the index and the records
+//!   from a redb snapshot begun under the index's lock (see `Shared::snapshot`); counts are
+//!   answered from the index alone. Watch replay reads `revisions` in order and rebuilds each
+//!   event's previous value from the record's previous revision.
+//! - Compaction at C drops, per key, every revision <= C but the newest (the key's state at C,
+//!   still readable), and that one too when it is a deletion, as in etcd. It walks the whole
+//!   index once per chunk of revisions, under the index's write lock.
+//!
+//! Costs: the index holds each key's name, 8 bytes per revision kept and the map's overhead
+//! (about 115 bytes per key with 40-byte keys and one revision each, measured); an open reads
+//! every record once to rebuild it (about 0.25 s for 100,000 keys of 700-byte values, on top of
+//! redb's integrity check). A range walks the index under its read lock (about 0.1 us per key)
+//! and then reads each record by revision outside of it.
+//!
+//! Files of format 1 (`kv`, `history`, `log` keyed by key) are migrated on open, in the one
+//! transaction that opens them (see `legacy`), and the file is compacted afterwards (the old
+//! tables held every value twice). The open also removes records an interrupted compaction left
+//! below the compacted revision. A format-1 build refuses a format-2 file (no way back).
 //!
 //! Writes go through one writer thread that drains a channel of pending writes and applies as
 //! many as are waiting in one redb write transaction (one fsync): group commit. Each write is
-//! validated against the transaction's state, so it sees the earlier writes of its batch. The
+//! validated against the index and the earlier writes of its batch. The
 //! callers are answered only after the commit returned, so an `Ok` is on disk and survives
-//! `kill -9`. Reads run against redb's MVCC snapshots, in parallel with the writer: point gets
+//! `kill -9`. The index learns a batch's writes after its commit, before the callers hear of it.
+//! Reads run against redb's MVCC snapshots, in parallel with the writer: point gets and counts
 //! on the calling task, ranges on tokio's blocking pool.
 
-use std::collections::BTreeSet;
+mod index;
+mod legacy;
+mod record;
+
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use redb::{
-    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
-};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::{mpsc, oneshot};
 
+use self::index::{KeyIndex, ReadAt};
+use self::record::{Record, rebuild_event};
 use crate::watch_cache::{EventLog, LogChunk, WatchHub};
 use crate::write_op::{Applied, WriteOp};
 use crate::{
     Event, KeyValue, RangeRequest, RangeResponse, Revision, Store, StoreError, WatchCacheOptions,
-    WatchStream, check_watch_start, range_limit, range_start, resolve_read_revision,
+    WatchStream, check_watch_start, range_limit, resolve_read_revision,
 };
 
-const KV: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("kv");
-const HISTORY: TableDefinition<'_, (&str, u64), &[u8]> = TableDefinition::new("history");
-const LOG: TableDefinition<'_, u64, &str> = TableDefinition::new("log");
+const REVISIONS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("revisions");
 const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 
 const META_FORMAT: &str = "format_version";
@@ -50,7 +69,9 @@ const META_COMPACTED: &str = "compacted_revision";
 /// error would fail the whole batch, so bigger writes are refused one by one beforehand.
 const MAX_WRITE_BYTES: usize = 512 * 1024 * 1024;
 /// Bumped on any incompatible change of the table layout or record encoding.
-const FORMAT_VERSION: u64 = 1;
+const FORMAT_VERSION: u64 = 2;
+/// The per-key layout that format 2 replaced; migrated on open.
+const FORMAT_PER_KEY_TABLES: u64 = 1;
 
 /// Tuning of an [`EmbeddedStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +115,11 @@ struct Shared {
     /// `None` once closed. Readers clone the `Arc` and release the lock at once.
     database: RwLock<Option<Arc<Database>>>,
     closed: AtomicBool,
+    /// The key index. Only the writer thread changes it: after each commit, and before each
+    /// compaction deletes records.
+    index: RwLock<KeyIndex>,
+    /// The current and compacted revisions, changed only under the index's write lock, so
+    /// that a reader holding its read lock sees them consistent with the index.
     current: AtomicU64,
     compacted: AtomicU64,
     hub: Arc<WatchHub>,
@@ -120,12 +146,22 @@ fn backend(context: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("{context}: {error}"))
 }
 
+/// What opening a file found.
+struct Opened {
+    database: Arc<Database>,
+    current: Revision,
+    compacted: Revision,
+    index: KeyIndex,
+}
+
 impl EmbeddedStore {
     /// Opens (or creates) the store in the file at `path`, creating missing parent folders.
     ///
-    /// This blocks while the file is checked: every page checksum is verified on open so that
-    /// a damaged or foreign file fails with [`StoreError::Backend`] instead of being trusted.
-    /// Call it before serving, or from `spawn_blocking`.
+    /// This blocks while the file is checked and the key index is rebuilt: every page
+    /// checksum is verified on open so that a damaged or foreign file fails with
+    /// [`StoreError::Backend`] instead of being trusted, and every record is read once. A file
+    /// of the previous format is migrated first, in one transaction. Call it before serving,
+    /// or from `spawn_blocking`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Self::open_with_options(path, EmbeddedOptions::default())
     }
@@ -146,10 +182,16 @@ impl EmbeddedStore {
                     path.display()
                 ))
             })??;
-        let (database, current, compacted) = opened;
+        let Opened {
+            database,
+            current,
+            compacted,
+            index,
+        } = opened;
         let shared = Arc::new(Shared {
             database: RwLock::new(Some(database.clone())),
             closed: AtomicBool::new(false),
+            index: RwLock::new(index),
             current: AtomicU64::new(current),
             compacted: AtomicU64::new(compacted),
             hub: Arc::new(WatchHub::new(options.watch, current)),
@@ -196,44 +238,10 @@ impl EmbeddedStore {
             StoreError::Backend("the store's writer thread stopped".to_owned())
         }
     }
-
-    /// Runs a read against a snapshot on the blocking pool.
-    async fn read<T: Send + 'static>(
-        &self,
-        read: impl FnOnce(&ReadTransaction) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let database = self.shared.database()?;
-        tokio::task::spawn_blocking(move || {
-            let transaction = database
-                .begin_read()
-                .map_err(|error| backend("cannot begin a read", error))?;
-            read(&transaction)
-        })
-        .await
-        .map_err(|error| backend("read task failed", error))?
-    }
-
-    /// Runs a short read (one key) against a snapshot on the calling task. A point lookup
-    /// touches a handful of pages, mostly in redb's cache, so it costs less than the two thread
-    /// hand-offs of the blocking pool (which doubled the CPU of a GET under load).
-    fn read_inline<T>(
-        &self,
-        read: impl FnOnce(&ReadTransaction) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let transaction = self
-            .shared
-            .database()?
-            .begin_read()
-            .map_err(|error| backend("cannot begin a read", error))?;
-        read(&transaction)
-    }
 }
 
-/// Opens the file, creates missing tables and reads the revisions.
-fn open_database(
-    path: &Path,
-    cache_bytes: usize,
-) -> Result<(Arc<Database>, Revision, Revision), StoreError> {
+/// Opens the file, creates or migrates its tables, reads the revisions and rebuilds the index.
+fn open_database(path: &Path, cache_bytes: usize) -> Result<Opened, StoreError> {
     let shown = path.display();
     if let Some(parent) = path
         .parent()
@@ -242,7 +250,7 @@ fn open_database(
         std::fs::create_dir_all(parent)
             .map_err(|error| backend(&format!("cannot create {}", parent.display()), error))?;
     }
-    let database = Database::builder()
+    let mut database = Database::builder()
         .set_check_integrity_on_open(true)
         .set_cache_size(cache_bytes)
         .create(path)
@@ -256,18 +264,13 @@ fn open_database(
     let transaction = database
         .begin_write()
         .map_err(|error| backend(&context, error))?;
+    let mut migrated = false;
     let (current, compacted) = {
         let mut meta = transaction
             .open_table(META)
             .map_err(|error| backend(&context, error))?;
-        transaction
-            .open_table(KV)
-            .map_err(|error| backend(&context, error))?;
-        transaction
-            .open_table(HISTORY)
-            .map_err(|error| backend(&context, error))?;
-        transaction
-            .open_table(LOG)
+        let mut revisions = transaction
+            .open_table(REVISIONS)
             .map_err(|error| backend(&context, error))?;
         let read = |meta: &redb::Table<'_, &str, u64>, name: &str| {
             meta.get(name)
@@ -280,9 +283,22 @@ fn open_database(
                     .map_err(|error| backend(&context, error))?;
             }
             Some(FORMAT_VERSION) => {}
+            Some(FORMAT_PER_KEY_TABLES) => {
+                let started = std::time::Instant::now();
+                let converted = legacy::migrate_v1(&transaction, &mut revisions)?;
+                migrated = true;
+                meta.insert(META_FORMAT, FORMAT_VERSION)
+                    .map_err(|error| backend(&context, error))?;
+                tracing::info!(
+                    file = %shown,
+                    records = converted,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "migrated the store from format {FORMAT_PER_KEY_TABLES} to {FORMAT_VERSION}"
+                );
+            }
             Some(other) => {
                 return Err(StoreError::Backend(format!(
-                    "database file {shown} has format version {other}, this build reads {FORMAT_VERSION}"
+                    "database file {shown} has format version {other}, this build reads {FORMAT_VERSION} (and migrates {FORMAT_PER_KEY_TABLES})"
                 )));
             }
         }
@@ -299,7 +315,86 @@ fn open_database(
     transaction
         .commit()
         .map_err(|error| backend(&context, error))?;
-    Ok((Arc::new(database), current, compacted))
+    if migrated {
+        // The format-1 tables held every value twice and are free space now; giving it back
+        // makes the file (and every later open, which checks the whole file) several times
+        // smaller. A failure leaves a valid, larger file.
+        let started = std::time::Instant::now();
+        match database.compact() {
+            Ok(_) => tracing::info!(
+                file = %shown,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "compacted the migrated file"
+            ),
+            Err(error) => tracing::warn!(file = %shown, %error, "cannot compact the migrated file"),
+        }
+    }
+    let started = std::time::Instant::now();
+    let mut index = rebuild_index(&database, current)
+        .map_err(|error| backend(&format!("cannot read database file {shown}"), error))?;
+    tracing::info!(
+        file = %shown,
+        keys = index.key_count(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "rebuilt the store's key index"
+    );
+    remove_stale_records(&database, &mut index, compacted)
+        .map_err(|error| backend(&format!("cannot clean database file {shown}"), error))?;
+    Ok(Opened {
+        database: Arc::new(database),
+        current,
+        compacted,
+        index,
+    })
+}
+
+/// Removes the records a compaction at `compacted` should have removed but left in the file:
+/// those of a compaction whose file transaction failed after the index had forgotten them (see
+/// [`Writer::compact_chunk`]). Without this, a later compaction would never see them again.
+/// Costs one pass over the index; writes only when there is something to remove.
+fn remove_stale_records(
+    database: &Database,
+    index: &mut KeyIndex,
+    compacted: Revision,
+) -> Result<(), StoreError> {
+    let stale = index.compact(compacted);
+    if stale.is_empty() {
+        return Ok(());
+    }
+    tracing::warn!(
+        records = stale.len(),
+        compacted,
+        "removing records left behind by an interrupted compaction"
+    );
+    let fail = |error: &dyn std::fmt::Display| backend("cannot remove stale records", error);
+    let transaction = database.begin_write().map_err(|e| fail(&e))?;
+    {
+        let mut table = transaction.open_table(REVISIONS).map_err(|e| fail(&e))?;
+        for revision in stale {
+            table.remove(revision).map_err(|e| fail(&e))?;
+        }
+    }
+    transaction.commit().map_err(|e| fail(&e))
+}
+
+/// Rebuilds the key index from every record of the revision table.
+fn rebuild_index(database: &Database, current: Revision) -> Result<KeyIndex, StoreError> {
+    let fail = |error: &dyn std::fmt::Display| backend("cannot rebuild the key index", error);
+    let transaction = database.begin_read().map_err(|e| fail(&e))?;
+    let table = transaction.open_table(REVISIONS).map_err(|e| fail(&e))?;
+    let mut index = KeyIndex::default();
+    for entry in table.range::<u64>(..).map_err(|e| fail(&e))? {
+        let (revision, stored) = entry.map_err(|e| fail(&e))?;
+        let revision = revision.value();
+        if revision > current {
+            return Err(StoreError::Backend(format!(
+                "record at revision {revision} is newer than the current revision {current}"
+            )));
+        }
+        let record = Record::decode(revision, stored.value())?;
+        index.record(record.key, revision, record.deleted);
+    }
+    Ok(index)
 }
 
 impl Shared {
@@ -314,10 +409,128 @@ impl Shared {
         self.check_open()?;
         self.database
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
             .ok_or(StoreError::Closed)
     }
+
+    fn index(&self) -> RwLockReadGuard<'_, KeyIndex> {
+        // Every change of the index is a single call that leaves it consistent, so a poisoned
+        // lock still guards a usable index.
+        self.index.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Looks up what a read needs in the index (given the current and compacted revisions)
+    /// and begins a snapshot that holds every record it names; `None` when the lookup found
+    /// nothing to read.
+    ///
+    /// The snapshot is begun before the index's lock is released: a compaction takes
+    /// revisions out of the index (under its write lock) before it deletes them from the file,
+    /// so a revision still in the index is still in any snapshot begun meanwhile. The writer
+    /// adds revisions to the index only after committing them, so they are in it too.
+    fn snapshot<T>(
+        &self,
+        lookup: impl FnOnce(&KeyIndex, Revision, Revision) -> Result<Option<T>, StoreError>,
+    ) -> Result<Option<(T, ReadTransaction)>, StoreError> {
+        let database = self.database()?;
+        let index = self.index();
+        let Some(found) = lookup(
+            &index,
+            self.current.load(Ordering::Acquire),
+            self.compacted.load(Ordering::Acquire),
+        )?
+        else {
+            return Ok(None);
+        };
+        let transaction = database
+            .begin_read()
+            .map_err(|error| backend("cannot begin a read", error))?;
+        drop(index);
+        Ok(Some((found, transaction)))
+    }
+}
+
+/// Reads the value a revision wrote; an error when the record is missing or a deletion (the
+/// caller got the revision from the index or a record, which name only values).
+fn read_value(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    revision: Revision,
+) -> Result<KeyValue, StoreError> {
+    let stored = table
+        .get(revision)
+        .map_err(|error| backend("cannot read a record", error))?
+        .ok_or_else(|| {
+            StoreError::Backend(format!("the record of revision {revision} is missing"))
+        })?;
+    Record::decode(revision, stored.value())?
+        .key_value(revision)
+        .ok_or_else(|| {
+            StoreError::Backend(format!(
+                "the record of revision {revision} is a deletion, a value was expected"
+            ))
+        })
+}
+
+/// How far apart (in revisions) two records of one range may be for the second to be reached by
+/// stepping the cursor over the records between them rather than by a new lookup from the root.
+const RANGE_READ_MAX_STEP: u64 = 32;
+
+/// Reads the values the given revisions wrote, in the order given (a range's key order). The
+/// records are visited in revision order, walking one cursor over runs of nearby revisions, so
+/// that listing keys written together (the common case) costs a sequential scan, not a B-tree
+/// lookup per key.
+fn read_values(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    revisions: &[Revision],
+) -> Result<Vec<KeyValue>, StoreError> {
+    let fail = |error: &dyn std::fmt::Display| backend("cannot read a record", error);
+    let mut order: Vec<usize> = (0..revisions.len()).collect();
+    order.sort_unstable_by_key(|&position| revisions[position]);
+    let mut values: Vec<Option<KeyValue>> = vec![None; revisions.len()];
+    let mut cursor = None;
+    // The revision of the record the cursor returned last.
+    let mut last_read: Revision = 0;
+    for position in order {
+        let wanted = revisions[position];
+        if cursor.is_none() || wanted > last_read.saturating_add(RANGE_READ_MAX_STEP) {
+            cursor = Some(table.range(wanted..).map_err(|e| fail(&e))?);
+        }
+        let Some(entries) = cursor.as_mut() else {
+            continue;
+        };
+        loop {
+            let Some(entry) = entries.next() else {
+                return Err(StoreError::Backend(format!(
+                    "the record of revision {wanted} is missing"
+                )));
+            };
+            let (revision, stored) = entry.map_err(|e| fail(&e))?;
+            last_read = revision.value();
+            if last_read < wanted {
+                continue;
+            }
+            if last_read > wanted {
+                return Err(StoreError::Backend(format!(
+                    "the record of revision {wanted} is missing"
+                )));
+            }
+            let value = Record::decode(wanted, stored.value())?
+                .key_value(wanted)
+                .ok_or_else(|| {
+                    StoreError::Backend(format!(
+                        "the record of revision {wanted} is a deletion, a value was expected"
+                    ))
+                })?;
+            values[position] = Some(value);
+            break;
+        }
+    }
+    values
+        .into_iter()
+        .map(|value| {
+            value.ok_or_else(|| StoreError::Backend("a range read a revision twice".to_owned()))
+        })
+        .collect()
 }
 
 impl EventLog for Shared {
@@ -335,13 +548,12 @@ impl EventLog for Shared {
         let meta = transaction
             .open_table(META)
             .map_err(|error| backend("cannot read meta", error))?;
+        // The snapshot's own compacted revision: every record after it, and the previous
+        // value of each, is in this snapshot.
         check_watch_start(after, meta_value(&meta, META_COMPACTED)?)?;
-        let log = transaction
-            .open_table(LOG)
-            .map_err(|error| backend("cannot read the log", error))?;
-        let history = transaction
-            .open_table(HISTORY)
-            .map_err(|error| backend("cannot read history", error))?;
+        let table = transaction
+            .open_table(REVISIONS)
+            .map_err(|error| backend("cannot read the revisions", error))?;
         let mut chunk = LogChunk {
             events: Vec::new(),
             scanned_to: after,
@@ -350,12 +562,13 @@ impl EventLog for Shared {
         if first > until {
             return Ok(chunk);
         }
-        let entries = log
+        let entries = table
             .range(first..=until)
-            .map_err(|error| backend("cannot read the log", error))?;
+            .map_err(|error| backend("cannot read the revisions", error))?;
         for entry in entries.take(max_scanned) {
-            let (revision, key) = entry.map_err(|error| backend("cannot read the log", error))?;
-            let (revision, key) = (revision.value(), key.value());
+            let (revision, stored) =
+                entry.map_err(|error| backend("cannot read the revisions", error))?;
+            let revision = revision.value();
             if revision != chunk.scanned_to + 1 {
                 return Err(StoreError::Backend(format!(
                     "event log is missing revision {}",
@@ -363,10 +576,11 @@ impl EventLog for Shared {
                 )));
             }
             chunk.scanned_to = revision;
-            if key.starts_with(prefix) {
-                chunk
-                    .events
-                    .push(Arc::new(rebuild_event(&history, key, revision)?));
+            let record = Record::decode(revision, stored.value())?;
+            if record.key.starts_with(prefix) {
+                let event =
+                    rebuild_event(revision, &record, |previous| read_value(&table, previous))?;
+                chunk.events.push(Arc::new(event));
             }
         }
         Ok(chunk)
@@ -379,116 +593,6 @@ fn meta_value(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Resul
         .map_err(|error| backend("cannot read meta", error))?
         .map(|value| value.value())
         .unwrap_or(0))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Record encoding. Integers are little-endian u64; the value is the rest of the record.
-
-const LATEST_HEADER: usize = 24;
-const HISTORY_VALUE: u8 = 1;
-const HISTORY_TOMBSTONE: u8 = 0;
-const HISTORY_HEADER: usize = 17;
-
-fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
-    let raw: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
-    Some(u64::from_le_bytes(raw))
-}
-
-fn encode_latest(kv: &KeyValue) -> Vec<u8> {
-    let mut record = Vec::with_capacity(LATEST_HEADER + kv.value.len());
-    record.extend_from_slice(&kv.create_revision.to_le_bytes());
-    record.extend_from_slice(&kv.mod_revision.to_le_bytes());
-    record.extend_from_slice(&kv.version.to_le_bytes());
-    record.extend_from_slice(&kv.value);
-    record
-}
-
-fn decode_latest(key: &str, record: &[u8]) -> Result<KeyValue, StoreError> {
-    let corrupt = || StoreError::Backend(format!("corrupt record of key {key}"));
-    Ok(KeyValue {
-        key: key.to_owned(),
-        create_revision: read_u64(record, 0).ok_or_else(corrupt)?,
-        mod_revision: read_u64(record, 8).ok_or_else(corrupt)?,
-        version: read_u64(record, 16).ok_or_else(corrupt)?,
-        value: Bytes::copy_from_slice(record.get(LATEST_HEADER..).ok_or_else(corrupt)?),
-    })
-}
-
-/// A history record: the key's state written at a revision (`None`: deleted).
-fn encode_history(latest: Option<&KeyValue>) -> Vec<u8> {
-    match latest {
-        None => vec![HISTORY_TOMBSTONE],
-        Some(kv) => {
-            let mut record = Vec::with_capacity(HISTORY_HEADER + kv.value.len());
-            record.push(HISTORY_VALUE);
-            record.extend_from_slice(&kv.create_revision.to_le_bytes());
-            record.extend_from_slice(&kv.version.to_le_bytes());
-            record.extend_from_slice(&kv.value);
-            record
-        }
-    }
-}
-
-fn decode_history(
-    key: &str,
-    revision: Revision,
-    record: &[u8],
-) -> Result<Option<KeyValue>, StoreError> {
-    let corrupt = || StoreError::Backend(format!("corrupt history of key {key} at {revision}"));
-    match record.first() {
-        Some(&HISTORY_TOMBSTONE) if record.len() == 1 => Ok(None),
-        Some(&HISTORY_VALUE) => Ok(Some(KeyValue {
-            key: key.to_owned(),
-            create_revision: read_u64(record, 1).ok_or_else(corrupt)?,
-            mod_revision: revision,
-            version: read_u64(record, 9).ok_or_else(corrupt)?,
-            value: Bytes::copy_from_slice(record.get(HISTORY_HEADER..).ok_or_else(corrupt)?),
-        })),
-        _ => Err(corrupt()),
-    }
-}
-
-/// Rebuilds the event written at `revision` to `key` from the history.
-fn rebuild_event(
-    history: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
-    key: &str,
-    revision: Revision,
-) -> Result<Event, StoreError> {
-    let read_error = |error: redb::StorageError| backend("cannot read history", error);
-    let written = history
-        .get((key, revision))
-        .map_err(read_error)?
-        .ok_or_else(|| {
-            StoreError::Backend(format!("history of key {key} lacks revision {revision}"))
-        })?;
-    let written = decode_history(key, revision, written.value())?;
-    let previous = match history
-        .range((key, 0)..(key, revision))
-        .map_err(read_error)?
-        .next_back()
-    {
-        Some(entry) => {
-            let (entry_key, record) = entry.map_err(read_error)?;
-            decode_history(key, entry_key.value().1, record.value())?
-        }
-        None => None,
-    };
-    match written {
-        Some(kv) => Ok(Event::Put { kv, prev: previous }),
-        None => {
-            let last = previous.ok_or_else(|| {
-                StoreError::Backend(format!(
-                    "history of key {key} lacks the value deleted at {revision}"
-                ))
-            })?;
-            Ok(Event::Delete {
-                kv: KeyValue {
-                    mod_revision: revision,
-                    ..last
-                },
-            })
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -551,6 +655,18 @@ impl Writer {
                     .map(|applied| Arc::new(applied.event.clone()))
                     .collect();
                 if let Some(last) = events.last() {
+                    let mut index = self
+                        .shared
+                        .index
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    for applied in results.iter().filter_map(|result| result.as_ref().ok()) {
+                        index.record(
+                            applied.event.key(),
+                            applied.event.revision(),
+                            applied.latest.is_none(),
+                        );
+                    }
                     self.shared
                         .current
                         .store(last.revision(), Ordering::Release);
@@ -582,10 +698,11 @@ impl Writer {
         let start = self.shared.current.load(Ordering::Acquire);
         let mut revision = start;
         let mut results = Vec::with_capacity(writes.len());
+        // The state of the keys this batch wrote so far (`None`: deleted), which the index
+        // learns only after the commit.
+        let mut batch_state: HashMap<&str, Option<KeyValue>> = HashMap::new();
         {
-            let mut kv = transaction.open_table(KV).map_err(|e| fail(&e))?;
-            let mut history = transaction.open_table(HISTORY).map_err(|e| fail(&e))?;
-            let mut log = transaction.open_table(LOG).map_err(|e| fail(&e))?;
+            let mut table = transaction.open_table(REVISIONS).map_err(|e| fail(&e))?;
             for pending in writes {
                 let key = pending.op.key();
                 if pending.op.size() > self.max_write_bytes {
@@ -595,9 +712,15 @@ impl Writer {
                     ))));
                     continue;
                 }
-                let existing = match kv.get(key).map_err(|e| fail(&e))? {
-                    Some(record) => Some(decode_latest(key, record.value())?),
-                    None => None,
+                let existing = match batch_state.get(key) {
+                    Some(state) => state.clone(),
+                    None => {
+                        let latest = self.shared.index().visible(key, ReadAt::Latest);
+                        match latest {
+                            Some(latest) => Some(read_value(&table, latest)?),
+                            None => None,
+                        }
+                    }
                 };
                 let applied = match pending.op.apply(existing.as_ref(), revision + 1) {
                     Ok(applied) => applied,
@@ -607,22 +730,24 @@ impl Writer {
                     }
                 };
                 revision += 1;
-                match &applied.latest {
-                    Some(latest) => {
-                        kv.insert(key, encode_latest(latest).as_slice())
-                            .map_err(|e| fail(&e))?;
+                let record = match (&applied.latest, &existing) {
+                    (Some(latest), existing) => Record::put(
+                        latest,
+                        existing
+                            .as_ref()
+                            .map_or(0, |existing| existing.mod_revision),
+                    ),
+                    (None, Some(deleted)) => Record::delete(deleted),
+                    (None, None) => {
+                        return Err(StoreError::Backend(format!(
+                            "deletion of key {key} without a value"
+                        )));
                     }
-                    None => {
-                        kv.remove(key).map_err(|e| fail(&e))?;
-                    }
-                }
-                history
-                    .insert(
-                        (key, revision),
-                        encode_history(applied.latest.as_ref()).as_slice(),
-                    )
+                };
+                table
+                    .insert(revision, record.encode().as_slice())
                     .map_err(|e| fail(&e))?;
-                log.insert(revision, key).map_err(|e| fail(&e))?;
+                batch_state.insert(key, applied.latest.clone());
                 results.push(Ok(applied));
             }
             if revision > start {
@@ -660,52 +785,35 @@ impl Writer {
         let mut compacted = self.shared.compacted.load(Ordering::Acquire);
         while compacted < target {
             let chunk_end = target.min(compacted.saturating_add(self.compaction_chunk));
-            self.compact_chunk(compacted, chunk_end)?;
-            self.shared.compacted.store(chunk_end, Ordering::Release);
+            self.compact_chunk(chunk_end)?;
             compacted = chunk_end;
         }
         Ok(())
     }
 
-    /// Compacts the revisions in `(from, to]`, where `from` is the compacted revision.
-    fn compact_chunk(&self, from: Revision, to: Revision) -> Result<(), StoreError> {
+    /// Compacts at `to`: first in the index (so that no read looks for the records any more),
+    /// then in the file. Each revision dropped is superseded by a later one at or below `to`,
+    /// or is a deletion at or below it, so a chunk of N revisions deletes at most 2N records.
+    fn compact_chunk(&self, to: Revision) -> Result<(), StoreError> {
         let fail = |error: &dyn std::fmt::Display| backend("compaction failed", error);
-        let transaction: WriteTransaction = self.database.begin_write().map_err(|e| fail(&e))?;
+        let removed = {
+            let mut index = self
+                .shared
+                .index
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let removed = index.compact(to);
+            self.shared.compacted.store(to, Ordering::Release);
+            removed
+        };
+        // Should this transaction fail, the file keeps records the index forgot: reads stay
+        // right, and the next open rebuilds the index from the file as it is.
+        let transaction = self.database.begin_write().map_err(|e| fail(&e))?;
         {
-            let mut log = transaction.open_table(LOG).map_err(|e| fail(&e))?;
-            let mut history = transaction.open_table(HISTORY).map_err(|e| fail(&e))?;
-            // Only keys written in (from, to] can have gained superseded history entries since
-            // the last compaction; every other key already has at most one entry <= from.
-            let mut touched = BTreeSet::new();
-            for entry in log.range(from + 1..=to).map_err(|e| fail(&e))? {
-                let (_, key) = entry.map_err(|e| fail(&e))?;
-                touched.insert(key.value().to_owned());
+            let mut table = transaction.open_table(REVISIONS).map_err(|e| fail(&e))?;
+            for revision in removed {
+                table.remove(revision).map_err(|e| fail(&e))?;
             }
-            for key in &touched {
-                let mut old_entries = Vec::new();
-                for entry in history
-                    .range((key.as_str(), 0)..=(key.as_str(), to))
-                    .map_err(|e| fail(&e))?
-                {
-                    let (entry_key, record) = entry.map_err(|e| fail(&e))?;
-                    let is_tombstone = record.value().first() == Some(&HISTORY_TOMBSTONE);
-                    old_entries.push((entry_key.value().1, is_tombstone));
-                }
-                // Keep the newest entry <= to: it is the key's state at `to`, still readable.
-                let keep = match old_entries.last() {
-                    Some(&(revision, false)) => Some(revision),
-                    _ => None,
-                };
-                for (revision, _) in old_entries {
-                    if Some(revision) != keep {
-                        history
-                            .remove((key.as_str(), revision))
-                            .map_err(|e| fail(&e))?;
-                    }
-                }
-            }
-            log.retain_in(from + 1..=to, |_, _| false)
-                .map_err(|e| fail(&e))?;
             let mut meta = transaction.open_table(META).map_err(|e| fail(&e))?;
             meta.insert(META_COMPACTED, to).map_err(|e| fail(&e))?;
         }
@@ -716,100 +824,52 @@ impl Writer {
 // ---------------------------------------------------------------------------------------------
 // Reads.
 
-fn read_latest_range(
-    transaction: &ReadTransaction,
-    request: &RangeRequest,
-) -> Result<Vec<KeyValue>, StoreError> {
-    let fail = |error: &dyn std::fmt::Display| backend("range failed", error);
-    let table = transaction.open_table(KV).map_err(|e| fail(&e))?;
-    let (start, exclusive) = range_start(request);
-    let limit = range_limit(request).saturating_add(1);
-    let mut kvs = Vec::new();
-    for entry in table.range(start..).map_err(|e| fail(&e))? {
-        let (key, record) = entry.map_err(|e| fail(&e))?;
-        let key = key.value();
-        if !key.starts_with(&request.prefix) || kvs.len() == limit {
-            break;
-        }
-        if exclusive && key == start {
-            continue;
-        }
-        kvs.push(decode_latest(key, record.value())?);
-    }
-    Ok(kvs)
-}
-
-fn read_past_range(
-    transaction: &ReadTransaction,
-    request: &RangeRequest,
-    at: Revision,
-) -> Result<Vec<KeyValue>, StoreError> {
-    let fail = |error: &dyn std::fmt::Display| backend("range failed", error);
-    let table = transaction.open_table(HISTORY).map_err(|e| fail(&e))?;
-    let (start, exclusive) = range_start(request);
-    let limit = range_limit(request).saturating_add(1);
-    let mut kvs = Vec::new();
-    // The entries of one key are adjacent and in revision order: the last one <= `at` wins.
-    let mut group: Option<(String, Option<KeyValue>)> = None;
-    for entry in table.range((start, 0)..).map_err(|e| fail(&e))? {
-        let (entry_key, record) = entry.map_err(|e| fail(&e))?;
-        let (key, revision) = entry_key.value();
-        if !key.starts_with(&request.prefix) {
-            break;
-        }
-        if exclusive && key == start {
-            continue;
-        }
-        if group.as_ref().is_none_or(|(group_key, _)| group_key != key) {
-            if let Some((_, Some(visible))) = group.take() {
-                kvs.push(visible);
-                if kvs.len() == limit {
-                    return Ok(kvs);
-                }
-            }
-            group = Some((key.to_owned(), None));
-        }
-        if revision <= at
-            && let Some((_, visible)) = group.as_mut()
-        {
-            *visible = decode_history(key, revision, record.value())?;
-        }
-    }
-    if let Some((_, Some(visible))) = group {
-        kvs.push(visible);
-    }
-    Ok(kvs)
-}
-
 #[async_trait]
 impl Store for EmbeddedStore {
     async fn get(&self, key: &str) -> Result<Option<KeyValue>, StoreError> {
-        self.read_inline(|transaction| {
-            let fail = |error: &dyn std::fmt::Display| backend("get failed", error);
-            let table = transaction.open_table(KV).map_err(|e| fail(&e))?;
-            match table.get(key).map_err(|e| fail(&e))? {
-                Some(record) => Ok(Some(decode_latest(key, record.value())?)),
-                None => Ok(None),
-            }
-        })
+        // On the calling task: a point lookup touches a handful of pages, mostly in redb's
+        // cache, so it costs less than the two thread hand-offs of the blocking pool.
+        let Some((revision, transaction)) = self
+            .shared
+            .snapshot(|index, _, _| Ok(index.visible(key, ReadAt::Latest)))?
+        else {
+            return Ok(None);
+        };
+        let table = transaction
+            .open_table(REVISIONS)
+            .map_err(|error| backend("get failed", error))?;
+        read_value(&table, revision).map(Some)
     }
 
     async fn range(&self, request: RangeRequest) -> Result<RangeResponse, StoreError> {
-        self.read(move |transaction| {
-            let meta = transaction
-                .open_table(META)
-                .map_err(|error| backend("range failed", error))?;
-            let current = meta_value(&meta, META_CURRENT)?;
-            let compacted = meta_value(&meta, META_COMPACTED)?;
-            let revision = resolve_read_revision(request.revision, current, compacted)?;
-            let mut kvs = if revision == current {
-                read_latest_range(transaction, &request)?
-            } else {
-                read_past_range(transaction, &request, revision)?
+        let shared = self.shared.clone();
+        tokio::task::spawn_blocking(move || {
+            let limit = range_limit(&request);
+            let found = shared.snapshot(|index, current, compacted| {
+                let revision = resolve_read_revision(request.revision, current, compacted)?;
+                let at = if revision == current {
+                    ReadAt::Latest
+                } else {
+                    ReadAt::Revision(revision)
+                };
+                // One key beyond the limit tells whether there are more.
+                let revisions = index.visible_range(
+                    &request.prefix,
+                    request.start_after.as_deref(),
+                    at,
+                    limit.saturating_add(1),
+                );
+                Ok(Some((revisions, revision)))
+            })?;
+            let Some(((revisions, revision), transaction)) = found else {
+                return Err(StoreError::Backend("range found no snapshot".to_owned()));
             };
-            // Both readers fetch one key beyond the limit to tell whether there are more.
-            let more = kvs.len() > range_limit(&request);
-            kvs.truncate(range_limit(&request));
+            let table = transaction
+                .open_table(REVISIONS)
+                .map_err(|error| backend("range failed", error))?;
+            let mut kvs = read_values(&table, &revisions)?;
+            let more = kvs.len() > limit;
+            kvs.truncate(limit);
             Ok(RangeResponse {
                 kvs,
                 more,
@@ -817,24 +877,12 @@ impl Store for EmbeddedStore {
             })
         })
         .await
+        .map_err(|error| backend("read task failed", error))?
     }
 
     async fn count(&self, prefix: &str) -> Result<u64, StoreError> {
-        let prefix = prefix.to_owned();
-        self.read(move |transaction| {
-            let fail = |error: &dyn std::fmt::Display| backend("count failed", error);
-            let table = transaction.open_table(KV).map_err(|e| fail(&e))?;
-            let mut count = 0;
-            for entry in table.range(prefix.as_str()..).map_err(|e| fail(&e))? {
-                let (key, _) = entry.map_err(|e| fail(&e))?;
-                if !key.value().starts_with(&prefix) {
-                    break;
-                }
-                count += 1;
-            }
-            Ok(count)
-        })
-        .await
+        self.shared.check_open()?;
+        Ok(self.shared.index().count(prefix))
     }
 
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue, StoreError> {
@@ -903,14 +951,14 @@ impl Store for EmbeddedStore {
         let writer = self
             .writer
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .take();
         self.shared.hub.close();
         let database = self
             .shared
             .database
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .take();
         tokio::task::spawn_blocking(move || {
             if let Some(writer) = writer {
