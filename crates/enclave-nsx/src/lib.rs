@@ -68,7 +68,7 @@ pub struct Realized {
 
 /// A firewall that passed validation, not yet compiled.
 #[derive(Debug, Clone)]
-struct Checked {
+pub struct Checked {
     config: FirewallConfig,
     ncp_owned: std::collections::BTreeSet<String>,
     inventory: Arc<enclave_dfw::Inventory>,
@@ -268,6 +268,38 @@ fn stored<T>(object: T, kv: &enclave_store::KeyValue) -> Stored<T> {
         object,
         mod_revision: kv.mod_revision,
         version: kv.version,
+    }
+}
+
+/// The firewall of one NCP turn when administrators have written nothing: the defaults and
+/// NCP's `config` over `inventory`, rule IDs continued from `rule_ids`, validated whole; the
+/// same steps `NsxManager::set_ncp` takes before it persists the IDs. Public so that
+/// benchmarks measure exactly this code.
+pub fn check_ncp(
+    config: FirewallConfig,
+    inventory: enclave_dfw::Inventory,
+    rule_ids: RuleIds,
+    cluster: &str,
+) -> Result<(Checked, RuleIds), Vec<DfwError>> {
+    let state = State {
+        ncp: config,
+        inventory: Arc::new(inventory),
+        rule_ids,
+        ..State::default()
+    };
+    realize(&state, cluster)
+}
+
+impl Checked {
+    /// The validated configuration.
+    pub fn config(&self) -> &FirewallConfig {
+        &self.config
+    }
+
+    /// Compiles the engine, as the manager does when it publishes; statistics share the
+    /// counters of `previous`.
+    pub fn compile(self, previous: &Stats, generation: u64) -> Realized {
+        compile(self, previous, generation)
     }
 }
 
