@@ -9,7 +9,8 @@
 //! published figures for the same scale (5.8-6.4 s, 1.5-1.7 GB).
 //!
 //! `cargo bench -p enclave-nsx --bench scale` (`-- --quick`: a hundredth and a tenth of the
-//! scale; `-- --divisor N`: only 1/N of it, for profilers).
+//! scale; `-- --divisor N`: only 1/N of it, for profilers; `-- --no-compile` leaves the
+//! engine out; `-- --baseline allow-cluster` drops the zero-trust namespace defaults).
 
 // The counting allocator is the one unsafe item: a `GlobalAlloc` that forwards to `System`.
 #![allow(unsafe_code)]
@@ -23,7 +24,7 @@ use std::time::{Duration, Instant};
 use enclave_dfw::{RuleIds, Stats};
 use enclave_net::{Ipam, Ipv4Cidr, NetworkConfig};
 use enclave_nsx::{ClusterObjects, build_intent, check_ncp};
-use enclave_translate::Settings;
+use enclave_translate::{Baseline, Settings};
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, Namespace, Pod, PodSpec, PodStatus,
 };
@@ -399,13 +400,28 @@ struct Run {
     groups: usize,
     phases: Phases,
     snapshot_bytes: usize,
+    /// Live heap after build_intent, check and compile.
+    live_after: [usize; 3],
     peak_bytes: usize,
     hwm_bytes: Option<usize>,
 }
 
-fn run(namespaces: usize) -> Run {
+/// What to run besides the translation.
+#[derive(Debug, Clone)]
+struct Options {
+    /// Compile the engine (`--no-compile` leaves it out: the engine's cost grows faster than
+    /// the rest and can be measured apart).
+    compile: bool,
+    /// The cluster's baseline (`--baseline allow-cluster` drops the zero-trust defaults).
+    baseline: Baseline,
+}
+
+fn run(namespaces: usize, options: &Options) -> Run {
     let (objects, ipam) = cluster(namespaces);
-    let settings = Settings::default();
+    let settings = Settings {
+        baseline: options.baseline,
+        ..Settings::default()
+    };
     let snapshot_bytes = LIVE.load(Ordering::Relaxed);
     reset_peaks();
     let mut phases = Phases::default();
@@ -417,6 +433,7 @@ fn run(namespaces: usize) -> Run {
     assert_eq!(problems, 0, "{:?}", intent.translation.problems.first());
     let translation = intent.translation;
     drop(intent.topology);
+    let mut live_after = [LIVE.load(Ordering::Relaxed); 3];
 
     let started = Instant::now();
     let (checked, ids) = check_ncp(
@@ -427,6 +444,7 @@ fn run(namespaces: usize) -> Run {
     )
     .expect("the translation is a valid firewall");
     phases.check = started.elapsed();
+    live_after[1] = LIVE.load(Ordering::Relaxed);
 
     let started = Instant::now();
     let encoded = serde_json::to_vec(&ids).expect("rule IDs encode");
@@ -435,10 +453,14 @@ fn run(namespaces: usize) -> Run {
 
     let rules = checked.config().policies.iter().map(|p| p.rules.len()).sum();
     let groups = checked.config().groups.len();
-    let started = Instant::now();
-    let realized = checked.compile(&Stats::new(), 1);
-    phases.compile = started.elapsed();
+    let realized = options.compile.then(|| {
+        let started = Instant::now();
+        let realized = checked.compile(&Stats::new(), 1);
+        phases.compile = started.elapsed();
+        realized
+    });
     std::hint::black_box(&realized);
+    live_after[2] = LIVE.load(Ordering::Relaxed);
 
     let peak_bytes = PEAK.load(Ordering::Relaxed);
     let hwm_bytes = vm_hwm();
@@ -451,6 +473,7 @@ fn run(namespaces: usize) -> Run {
         groups,
         phases,
         snapshot_bytes,
+        live_after,
         peak_bytes,
         hwm_bytes,
     }
@@ -476,20 +499,29 @@ fn main() {
         .iter()
         .position(|a| a == "--divisor")
         .and_then(|i| args.get(i + 1)?.parse::<usize>().ok());
+    let options = Options {
+        compile: !args.iter().any(|a| a == "--no-compile"),
+        baseline: args
+            .iter()
+            .position(|a| a == "--baseline")
+            .and_then(|i| args.get(i + 1)?.parse().ok())
+            .unwrap_or_default(),
+    };
+    println!("{options:?}");
     let scales: Vec<usize> = match divisor {
         Some(d) => vec![d.max(1)],
         None if quick => vec![100, 10],
         None => vec![10, 1],
     };
     println!(
-        "| scale | namespaces | pods | NetworkPolicies | rules | groups | build_intent ms | check ms | persist ms | compile ms | total ms | snapshot MB | peak heap MB | VmHWM MB |"
+        "| scale | namespaces | pods | NetworkPolicies | rules | groups | build_intent ms | check ms | persist ms | compile ms | total ms | snapshot MB | heap after intent / check / compile MB | peak heap MB | VmHWM MB |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut runs = Vec::new();
     for &divisor in &scales {
-        let r = run(NAMESPACES / divisor);
+        let r = run(NAMESPACES / divisor, &options);
         println!(
-            "| 1/{divisor} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| 1/{divisor} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} / {} | {} | {} |",
             r.namespaces,
             r.pods,
             r.policies,
@@ -501,6 +533,9 @@ fn main() {
             ms(r.phases.compile),
             ms(r.phases.total()),
             mb(r.snapshot_bytes),
+            mb(r.live_after[0]),
+            mb(r.live_after[1]),
+            mb(r.live_after[2]),
             mb(r.peak_bytes),
             r.hwm_bytes.map_or_else(|| "-".into(), mb),
         );

@@ -205,12 +205,13 @@ impl NsxManager {
         inventory: enclave_dfw::Inventory,
     ) -> Result<(), NsxError> {
         let mut state = self.state.lock().await;
-        let mut candidate = state.clone();
-        candidate.ncp = config;
-        candidate.inventory = Arc::new(inventory);
-        let (checked, ids) = realize(&candidate, &self.cluster).map_err(invalid)?;
-        state.ncp = candidate.ncp;
-        state.inventory = candidate.inventory;
+        let inventory = Arc::new(inventory);
+        // Only NCP's part changes: check it with the administrators' objects as they are,
+        // without copying the previous state.
+        let (checked, ids) = realize_with(&state, config.clone(), inventory.clone(), &self.cluster)
+            .map_err(invalid)?;
+        state.ncp = config;
+        state.inventory = inventory;
         self.save_rule_ids(&mut state, ids).await?;
         self.publish(&mut state, checked);
         Ok(())
@@ -282,12 +283,10 @@ pub fn check_ncp(
     cluster: &str,
 ) -> Result<(Checked, RuleIds), Vec<DfwError>> {
     let state = State {
-        ncp: config,
-        inventory: Arc::new(inventory),
         rule_ids,
         ..State::default()
     };
-    realize(&state, cluster)
+    realize_with(&state, config, Arc::new(inventory), cluster)
 }
 
 impl Checked {
@@ -317,8 +316,17 @@ fn invalid(problems: Vec<DfwError>) -> NsxError {
 /// Builds the whole firewall from the defaults, NCP's objects and the administrators'
 /// objects (which replace defaults at the same path), assigns rule IDs and validates.
 fn realize(state: &State, cluster: &str) -> Result<(Checked, RuleIds), Vec<DfwError>> {
+    realize_with(state, state.ncp.clone(), state.inventory.clone(), cluster)
+}
+
+/// [`realize`] with NCP's objects and inventory in place of the state's.
+fn realize_with(
+    state: &State,
+    mut ncp: FirewallConfig,
+    inventory: Arc<enclave_dfw::Inventory>,
+    cluster: &str,
+) -> Result<(Checked, RuleIds), Vec<DfwError>> {
     let mut config = factory_config();
-    let mut ncp = state.ncp.clone();
     ncp.normalize();
     let ncp_owner = ncp_principal(cluster);
     let mut ncp_owned = std::collections::BTreeSet::new();
@@ -344,17 +352,17 @@ fn realize(state: &State, cluster: &str) -> Result<(Checked, RuleIds), Vec<DfwEr
     replace_or_push(
         &mut config.policies,
         state.policies.values().map(|s| with_revision(&s.object, s)),
-        |p| p.meta.path.clone(),
+        |p| p.meta.path.as_str(),
     );
     replace_or_push(
         &mut config.groups,
         state.groups.values().map(|s| with_revision(&s.object, s)),
-        |g| g.meta.path.clone(),
+        |g| g.meta.path.as_str(),
     );
     replace_or_push(
         &mut config.services,
         state.services.values().map(|s| with_revision(&s.object, s)),
-        |s| s.meta.path.clone(),
+        |s| s.meta.path.as_str(),
     );
     config.normalize();
     let rules: usize = config.policies.iter().map(|p| p.rules.len()).sum();
@@ -371,7 +379,7 @@ fn realize(state: &State, cluster: &str) -> Result<(Checked, RuleIds), Vec<DfwEr
         Checked {
             config,
             ncp_owned,
-            inventory: state.inventory.clone(),
+            inventory,
         },
         ids,
     ))
@@ -392,12 +400,11 @@ fn with_revision<T: NsxObject>(object: &T, stored: &Stored<T>) -> T {
 fn replace_or_push<T>(
     list: &mut Vec<T>,
     items: impl Iterator<Item = T>,
-    path: impl Fn(&T) -> String,
+    path: impl Fn(&T) -> &str,
 ) {
     for item in items {
-        let p = path(&item);
-        match list.iter_mut().find(|existing| path(existing) == p) {
-            Some(existing) => *existing = item,
+        match list.iter().position(|existing| path(existing) == path(&item)) {
+            Some(i) => list[i] = item,
             None => list.push(item),
         }
     }
