@@ -25,9 +25,7 @@ use enclave_dfw::{RuleIds, Stats};
 use enclave_net::{Ipam, Ipv4Cidr, NetworkConfig};
 use enclave_nsx::{ClusterObjects, build_intent, check_ncp};
 use enclave_translate::{Baseline, Settings};
-use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, Namespace, Pod, PodSpec, PodStatus,
-};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, Namespace, Pod, PodSpec, PodStatus};
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
@@ -338,7 +336,9 @@ fn cluster(namespaces: usize) -> (ClusterObjects, Ipam) {
         let uid = format!("{name}-uid");
         ipam.setup_namespace(name, &uid)
             .expect("the Namespace Network holds every namespace");
-        objects.namespaces.push(Arc::new(namespace(name, &uid, extra)));
+        objects
+            .namespaces
+            .push(Arc::new(namespace(name, &uid, extra)));
     };
     add_namespace(&mut ipam, CONTOUR_NAMESPACE, &[]);
     add_namespace(&mut ipam, MONITORING_NAMESPACE, &[]);
@@ -451,7 +451,12 @@ fn run(namespaces: usize, options: &Options) -> Run {
     phases.persist = started.elapsed();
     drop(encoded);
 
-    let rules = checked.config().policies.iter().map(|p| p.rules.len()).sum();
+    let rules = checked
+        .config()
+        .policies
+        .iter()
+        .map(|p| p.rules.len())
+        .sum();
     let groups = checked.config().groups.len();
     let realized = options.compile.then(|| {
         let started = Instant::now();
@@ -566,7 +571,11 @@ fn main() {
             seconds / ANTREA_SECONDS.0,
             bytes / ANTREA_BYTES.0,
             GOAL_BYTES / 1e6,
-            if seconds < GOAL_SECONDS { "met" } else { "missed" },
+            if seconds < GOAL_SECONDS {
+                "met"
+            } else {
+                "missed"
+            },
             if bytes < GOAL_BYTES { "met" } else { "missed" },
         );
     }

@@ -329,23 +329,25 @@ fn realize_with(
     let mut config = factory_config();
     ncp.normalize();
     let ncp_owner = ncp_principal(cluster);
-    let mut ncp_owned = std::collections::BTreeSet::new();
+    // Collected first and built in bulk: a sorted build beats one insert per path.
+    let mut owned = Vec::new();
     for p in &mut ncp.policies {
         mark_owned(&mut p.meta, &ncp_owner);
-        ncp_owned.insert(p.meta.path.clone());
+        owned.push(p.meta.path.clone());
         for r in &mut p.rules {
             mark_owned(&mut r.meta, &ncp_owner);
-            ncp_owned.insert(r.meta.path.clone());
+            owned.push(r.meta.path.clone());
         }
     }
     for g in &mut ncp.groups {
         mark_owned(&mut g.meta, &ncp_owner);
-        ncp_owned.insert(g.meta.path.clone());
+        owned.push(g.meta.path.clone());
     }
     for s in &mut ncp.services {
         mark_owned(&mut s.meta, &ncp_owner);
-        ncp_owned.insert(s.meta.path.clone());
+        owned.push(s.meta.path.clone());
     }
+    let ncp_owned: std::collections::BTreeSet<String> = owned.into_iter().collect();
     config.policies.extend(ncp.policies);
     config.groups.extend(ncp.groups);
     config.services.extend(ncp.services);
@@ -403,7 +405,10 @@ fn replace_or_push<T>(
     path: impl Fn(&T) -> &str,
 ) {
     for item in items {
-        match list.iter().position(|existing| path(existing) == path(&item)) {
+        match list
+            .iter()
+            .position(|existing| path(existing) == path(&item))
+        {
             Some(i) => list[i] = item,
             None => list.push(item),
         }

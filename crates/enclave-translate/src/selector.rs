@@ -129,19 +129,22 @@ impl<T: Copy> LabelIndex<T> {
         selector: &'a Selector,
         labels_of: impl Fn(T) -> &'a BTreeMap<String, String> + 'a,
     ) -> impl Iterator<Item = T> + 'a {
-        let candidates: Box<dyn Iterator<Item = T> + 'a> =
-            match selector.required_values().filter(|_| !self.by_label.is_empty()) {
-                // A label set holds one value per key: the value lists are disjoint.
-                Some((key, values)) => Box::new(
-                    self.by_label
-                        .get(key)
-                        .into_iter()
-                        .flat_map(move |by_value| {
-                            values.iter().filter_map(|v| by_value.get(v)).flatten().copied()
-                        }),
-                ),
-                None => Box::new(self.items.iter().copied()),
-            };
+        let candidates: Box<dyn Iterator<Item = T> + 'a> = match selector
+            .required_values()
+            .filter(|_| !self.by_label.is_empty())
+        {
+            // A label set holds one value per key: the value lists are disjoint.
+            Some((key, values)) => Box::new(self.by_label.get(key).into_iter().flat_map(
+                move |by_value| {
+                    values
+                        .iter()
+                        .filter_map(|v| by_value.get(v))
+                        .flatten()
+                        .copied()
+                },
+            )),
+            None => Box::new(self.items.iter().copied()),
+        };
         candidates.filter(move |&item| selector.matches(labels_of(item)))
     }
 }

@@ -482,9 +482,7 @@ impl<'a> Translator<'a> {
         let Some(index) = self.pods_by_namespace.get(namespace) else {
             return BTreeSet::new();
         };
-        index
-            .select(selector, |i| self.members[i].labels)
-            .collect()
+        index.select(selector, |i| self.members[i].labels).collect()
     }
 
     /// What a rule's `from`/`to` stands for: `None` for everything (omitted or empty);
@@ -540,7 +538,9 @@ impl<'a> Translator<'a> {
                             };
                             let labels_of = |i: usize| {
                                 let name = &self.namespace_names[i];
-                                self.namespaces.get(name).map_or(&EMPTY_LABELS, |n| &n.labels)
+                                self.namespaces
+                                    .get(name)
+                                    .map_or(&EMPTY_LABELS, |n| &n.labels)
                             };
                             self.namespace_index
                                 .select(&s, labels_of)
