@@ -43,17 +43,14 @@ pub fn build_intent(
 ) -> Intent {
     let snapshot = net_snapshot(objects);
     let topology = enclave_net::topology(&snapshot, ipam, ipam.config());
-    let firewall = enclave_translate::Snapshot {
-        namespaces: objects.namespaces.iter().map(|n| (**n).clone()).collect(),
-        pods: objects.pods.iter().map(|p| (**p).clone()).collect(),
-        network_policies: objects
-            .network_policies
-            .iter()
-            .map(|p| (**p).clone())
-            .collect(),
-        placement: placement(&topology, &objects.pods),
+    let placement = placement(&topology, &objects.pods);
+    let firewall = enclave_translate::SnapshotView {
+        namespaces: objects.namespaces.iter().map(|n| &**n).collect(),
+        pods: objects.pods.iter().map(|p| &**p).collect(),
+        network_policies: objects.network_policies.iter().map(|p| &**p).collect(),
+        placement: &placement,
     };
-    let translation = enclave_translate::translate(&firewall, settings);
+    let translation = enclave_translate::translate_view(&firewall, settings);
     Intent {
         topology,
         translation,

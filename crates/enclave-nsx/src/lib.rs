@@ -68,7 +68,7 @@ pub struct Realized {
 
 /// A firewall that passed validation, not yet compiled.
 #[derive(Debug, Clone)]
-struct Checked {
+pub struct Checked {
     config: FirewallConfig,
     ncp_owned: std::collections::BTreeSet<String>,
     inventory: Arc<enclave_dfw::Inventory>,
@@ -205,12 +205,13 @@ impl NsxManager {
         inventory: enclave_dfw::Inventory,
     ) -> Result<(), NsxError> {
         let mut state = self.state.lock().await;
-        let mut candidate = state.clone();
-        candidate.ncp = config;
-        candidate.inventory = Arc::new(inventory);
-        let (checked, ids) = realize(&candidate, &self.cluster).map_err(invalid)?;
-        state.ncp = candidate.ncp;
-        state.inventory = candidate.inventory;
+        let inventory = Arc::new(inventory);
+        // Only NCP's part changes: check it with the administrators' objects as they are,
+        // without copying the previous state.
+        let (checked, ids) = realize_with(&state, config.clone(), inventory.clone(), &self.cluster)
+            .map_err(invalid)?;
+        state.ncp = config;
+        state.inventory = inventory;
         self.save_rule_ids(&mut state, ids).await?;
         self.publish(&mut state, checked);
         Ok(())
@@ -271,6 +272,36 @@ fn stored<T>(object: T, kv: &enclave_store::KeyValue) -> Stored<T> {
     }
 }
 
+/// The firewall of one NCP turn when administrators have written nothing: the defaults and
+/// NCP's `config` over `inventory`, rule IDs continued from `rule_ids`, validated whole; the
+/// same steps `NsxManager::set_ncp` takes before it persists the IDs. Public so that
+/// benchmarks measure exactly this code.
+pub fn check_ncp(
+    config: FirewallConfig,
+    inventory: enclave_dfw::Inventory,
+    rule_ids: RuleIds,
+    cluster: &str,
+) -> Result<(Checked, RuleIds), Vec<DfwError>> {
+    let state = State {
+        rule_ids,
+        ..State::default()
+    };
+    realize_with(&state, config, Arc::new(inventory), cluster)
+}
+
+impl Checked {
+    /// The validated configuration.
+    pub fn config(&self) -> &FirewallConfig {
+        &self.config
+    }
+
+    /// Compiles the engine, as the manager does when it publishes; statistics share the
+    /// counters of `previous`.
+    pub fn compile(self, previous: &Stats, generation: u64) -> Realized {
+        compile(self, previous, generation)
+    }
+}
+
 fn invalid(problems: Vec<DfwError>) -> NsxError {
     NsxError::Invalid {
         message: format!(
@@ -285,44 +316,55 @@ fn invalid(problems: Vec<DfwError>) -> NsxError {
 /// Builds the whole firewall from the defaults, NCP's objects and the administrators'
 /// objects (which replace defaults at the same path), assigns rule IDs and validates.
 fn realize(state: &State, cluster: &str) -> Result<(Checked, RuleIds), Vec<DfwError>> {
+    realize_with(state, state.ncp.clone(), state.inventory.clone(), cluster)
+}
+
+/// [`realize`] with NCP's objects and inventory in place of the state's.
+fn realize_with(
+    state: &State,
+    mut ncp: FirewallConfig,
+    inventory: Arc<enclave_dfw::Inventory>,
+    cluster: &str,
+) -> Result<(Checked, RuleIds), Vec<DfwError>> {
     let mut config = factory_config();
-    let mut ncp = state.ncp.clone();
     ncp.normalize();
     let ncp_owner = ncp_principal(cluster);
-    let mut ncp_owned = std::collections::BTreeSet::new();
+    // Collected first and built in bulk: a sorted build beats one insert per path.
+    let mut owned = Vec::new();
     for p in &mut ncp.policies {
         mark_owned(&mut p.meta, &ncp_owner);
-        ncp_owned.insert(p.meta.path.clone());
+        owned.push(p.meta.path.clone());
         for r in &mut p.rules {
             mark_owned(&mut r.meta, &ncp_owner);
-            ncp_owned.insert(r.meta.path.clone());
+            owned.push(r.meta.path.clone());
         }
     }
     for g in &mut ncp.groups {
         mark_owned(&mut g.meta, &ncp_owner);
-        ncp_owned.insert(g.meta.path.clone());
+        owned.push(g.meta.path.clone());
     }
     for s in &mut ncp.services {
         mark_owned(&mut s.meta, &ncp_owner);
-        ncp_owned.insert(s.meta.path.clone());
+        owned.push(s.meta.path.clone());
     }
+    let ncp_owned: std::collections::BTreeSet<String> = owned.into_iter().collect();
     config.policies.extend(ncp.policies);
     config.groups.extend(ncp.groups);
     config.services.extend(ncp.services);
     replace_or_push(
         &mut config.policies,
         state.policies.values().map(|s| with_revision(&s.object, s)),
-        |p| p.meta.path.clone(),
+        |p| p.meta.path.as_str(),
     );
     replace_or_push(
         &mut config.groups,
         state.groups.values().map(|s| with_revision(&s.object, s)),
-        |g| g.meta.path.clone(),
+        |g| g.meta.path.as_str(),
     );
     replace_or_push(
         &mut config.services,
         state.services.values().map(|s| with_revision(&s.object, s)),
-        |s| s.meta.path.clone(),
+        |s| s.meta.path.as_str(),
     );
     config.normalize();
     let rules: usize = config.policies.iter().map(|p| p.rules.len()).sum();
@@ -339,7 +381,7 @@ fn realize(state: &State, cluster: &str) -> Result<(Checked, RuleIds), Vec<DfwEr
         Checked {
             config,
             ncp_owned,
-            inventory: state.inventory.clone(),
+            inventory,
         },
         ids,
     ))
@@ -360,12 +402,14 @@ fn with_revision<T: NsxObject>(object: &T, stored: &Stored<T>) -> T {
 fn replace_or_push<T>(
     list: &mut Vec<T>,
     items: impl Iterator<Item = T>,
-    path: impl Fn(&T) -> String,
+    path: impl Fn(&T) -> &str,
 ) {
     for item in items {
-        let p = path(&item);
-        match list.iter_mut().find(|existing| path(existing) == p) {
-            Some(existing) => *existing = item,
+        match list
+            .iter()
+            .position(|existing| path(existing) == path(&item))
+        {
+            Some(i) => list[i] = item,
             None => list.push(item),
         }
     }

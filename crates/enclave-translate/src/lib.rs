@@ -23,10 +23,10 @@ mod translate;
 
 pub use placement::{Placement, PortPlacement};
 pub use problem::{ObjectRef, Problem};
-pub use snapshot::{BASELINE_ANNOTATION, Baseline, Settings, Snapshot};
+pub use snapshot::{BASELINE_ANNOTATION, Baseline, Settings, Snapshot, SnapshotView};
 pub use translate::{
     ALLOWLIST_SEQUENCE, BASELINE_SEQUENCE, ISOLATION_SEQUENCE, Translation, is_system_namespace,
-    translate,
+    translate, translate_view,
 };
 
 /// What can be wrong with a Kubernetes object the translation reads. Each becomes a

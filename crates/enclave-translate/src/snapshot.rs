@@ -102,3 +102,28 @@ pub struct Snapshot {
     /// Where the network manager put each namespace and pod.
     pub placement: Placement,
 }
+
+impl Snapshot {
+    /// The snapshot, borrowed.
+    pub fn view(&self) -> SnapshotView<'_> {
+        SnapshotView {
+            namespaces: self.namespaces.iter().collect(),
+            pods: self.pods.iter().collect(),
+            network_policies: self.network_policies.iter().collect(),
+            placement: &self.placement,
+        }
+    }
+}
+
+/// A [`Snapshot`] borrowed from where its objects live (NCP's caches hold them in `Arc`s).
+#[derive(Debug, Clone)]
+pub struct SnapshotView<'a> {
+    /// Namespaces.
+    pub namespaces: Vec<&'a Namespace>,
+    /// Pods.
+    pub pods: Vec<&'a Pod>,
+    /// NetworkPolicies.
+    pub network_policies: Vec<&'a NetworkPolicy>,
+    /// Where the network manager put each namespace and pod.
+    pub placement: &'a Placement,
+}

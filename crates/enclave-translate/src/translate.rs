@@ -2,7 +2,7 @@
 //! into one baseline policy, and each NetworkPolicy into an allowlist policy, an isolation
 //! policy, their groups and services.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 use enclave_dfw::model::{
@@ -11,7 +11,9 @@ use enclave_dfw::model::{
 };
 use enclave_dfw::{Inventory, InventorySegment, Member};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
-use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::TranslateError;
@@ -23,8 +25,10 @@ use crate::ports::{
     ContainerPort, PortSpec, Protocol, container_ports, resolve_named, service_name,
 };
 use crate::problem::{ObjectRef, Problem};
-use crate::selector::Selector;
-use crate::snapshot::{BASELINE_ANNOTATION, Baseline, NAMESPACE_NAME_LABEL, Settings, Snapshot};
+use crate::selector::{LabelIndex, Selector};
+use crate::snapshot::{
+    BASELINE_ANNOTATION, Baseline, NAMESPACE_NAME_LABEL, Settings, Snapshot, SnapshotView,
+};
 
 /// Sequence number of every NetworkPolicy allowlist policy (NCP: 10).
 pub const ALLOWLIST_SEQUENCE: i64 = 10;
@@ -49,24 +53,35 @@ pub struct Translation {
 /// Translates `snapshot` under `settings`. Pure and deterministic: the same input gives the
 /// same output, byte for byte once serialized.
 pub fn translate(snapshot: &Snapshot, settings: &Settings) -> Translation {
+    translate_view(&snapshot.view(), settings)
+}
+
+/// [`translate`] over objects borrowed from where they live (NCP's caches).
+pub fn translate_view(snapshot: &SnapshotView<'_>, settings: &Settings) -> Translation {
     let mut translator = Translator {
         settings,
         namespaces: BTreeMap::new(),
         members: Vec::new(),
+        namespace_names: Vec::new(),
+        namespace_index: LabelIndex::default(),
+        pods_by_namespace: HashMap::new(),
         config: FirewallConfig::default(),
         problems: Vec::new(),
     };
     translator.read_namespaces(snapshot);
     translator.read_pods(snapshot);
+    translator.index();
     translator.namespace_defaults();
-    let mut policies: Vec<&NetworkPolicy> = snapshot.network_policies.iter().collect();
-    policies.sort_by_key(|np| {
+    let mut policies: Vec<&NetworkPolicy> = snapshot.network_policies.clone();
+    fn sort_key(np: &NetworkPolicy) -> (&str, &str, &str) {
+        let meta = &np.metadata;
         (
-            np.metadata.namespace.clone().unwrap_or_default(),
-            np.metadata.name.clone().unwrap_or_default(),
-            np.metadata.uid.clone().unwrap_or_default(),
+            meta.namespace.as_deref().unwrap_or_default(),
+            meta.name.as_deref().unwrap_or_default(),
+            meta.uid.as_deref().unwrap_or_default(),
         )
-    });
+    }
+    policies.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for np in policies {
         translator.network_policy(np, &mut keys);
@@ -88,6 +103,8 @@ pub fn translate(snapshot: &Snapshot, settings: &Settings) -> Translation {
     }
 }
 
+static EMPTY_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
 struct NamespaceInfo {
     uid: String,
     labels: BTreeMap<String, String>,
@@ -95,13 +112,13 @@ struct NamespaceInfo {
     segments: Vec<String>,
 }
 
-struct PodInfo {
-    namespace: String,
-    name: String,
-    uid: String,
-    labels: BTreeMap<String, String>,
+struct PodInfo<'a> {
+    namespace: &'a str,
+    name: &'a str,
+    uid: &'a str,
+    labels: &'a BTreeMap<String, String>,
     ip: Ipv4Addr,
-    placement: PortPlacement,
+    placement: &'a PortPlacement,
     ports: Vec<ContainerPort>,
 }
 
@@ -117,7 +134,13 @@ struct Peers {
 struct Translator<'a> {
     settings: &'a Settings,
     namespaces: BTreeMap<String, NamespaceInfo>,
-    members: Vec<PodInfo>,
+    members: Vec<PodInfo<'a>>,
+    /// The namespaces' names in order; `namespace_index` holds indices into it.
+    namespace_names: Vec<String>,
+    /// The namespaces by label, for namespace selectors.
+    namespace_index: LabelIndex<usize>,
+    /// Per namespace, its members (indices) by label, for pod selectors.
+    pods_by_namespace: HashMap<String, LabelIndex<usize>>,
     config: FirewallConfig,
     problems: Vec<Problem>,
 }
@@ -141,14 +164,14 @@ pub fn is_system_namespace(name: &str) -> bool {
     name == "default" || name.starts_with("kube-")
 }
 
-impl Translator<'_> {
+impl<'a> Translator<'a> {
     fn problem(&mut self, object: &ObjectRef, at: &str, error: &TranslateError) {
         self.problems.push(Problem::new(object, at, error));
     }
 
-    fn read_namespaces(&mut self, snapshot: &Snapshot) {
-        let mut namespaces: Vec<&Namespace> = snapshot.namespaces.iter().collect();
-        namespaces.sort_by_key(|ns| ns.metadata.name.clone());
+    fn read_namespaces(&mut self, snapshot: &SnapshotView<'a>) {
+        let mut namespaces: Vec<&Namespace> = snapshot.namespaces.clone();
+        namespaces.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
         for ns in namespaces {
             let Some(name) = ns.metadata.name.clone().filter(|n| !n.is_empty()) else {
                 continue;
@@ -207,13 +230,19 @@ impl Translator<'_> {
         }
     }
 
-    fn read_pods(&mut self, snapshot: &Snapshot) {
-        let mut pods: Vec<&Pod> = snapshot.pods.iter().collect();
-        pods.sort_by_key(|p| (p.metadata.namespace.clone(), p.metadata.name.clone()));
-        let mut by_uid: BTreeMap<String, String> = BTreeMap::new();
-        let mut by_ip: BTreeMap<Ipv4Addr, String> = BTreeMap::new();
+    fn read_pods(&mut self, snapshot: &SnapshotView<'a>) {
+        let mut pods: Vec<&'a Pod> = snapshot.pods.clone();
+        fn sort_key(p: &Pod) -> (Option<&str>, Option<&str>) {
+            (p.metadata.namespace.as_deref(), p.metadata.name.as_deref())
+        }
+        pods.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        // The member each UID and IP went to.
+        let mut by_uid: HashMap<&str, usize> = HashMap::with_capacity(pods.len());
+        let mut by_ip: HashMap<Ipv4Addr, usize> = HashMap::with_capacity(pods.len());
         for pod in pods {
-            let object = object_ref("Pod", &pod.metadata);
+            let meta = &pod.metadata;
+            let namespace = meta.namespace.as_deref().unwrap_or_default();
+            let uid = meta.uid.as_deref().unwrap_or_default();
             let status = pod.status.as_ref();
             let finished = status
                 .and_then(|s| s.phase.as_deref())
@@ -224,42 +253,65 @@ impl Translator<'_> {
             let (Some(ip), false) = (ip, finished) else {
                 continue;
             };
-            if !self.namespaces.contains_key(&object.namespace) || object.uid.is_empty() {
+            if !self.namespaces.contains_key(namespace) || uid.is_empty() {
                 continue;
             }
-            let Some(placement) = snapshot.placement.pods.get(&object.uid) else {
+            let Some(placement) = snapshot.placement.pods.get(uid) else {
                 continue;
             };
-            let full_name = format!("{}/{}", object.namespace, object.name);
-            if let Some(other) = by_uid.get(&object.uid) {
+            let full_name = |i: usize| {
+                let other: &PodInfo<'_> = &self.members[i];
+                format!("{}/{}", other.namespace, other.name)
+            };
+            if let Some(&other) = by_uid.get(uid) {
                 let error = TranslateError::DuplicateUid {
                     kind: "Pod".into(),
-                    uid: object.uid.clone(),
-                    other: other.clone(),
+                    uid: uid.to_string(),
+                    other: full_name(other),
                 };
-                self.problem(&object, "metadata.uid", &error);
+                self.problem(&object_ref("Pod", meta), "metadata.uid", &error);
                 continue;
             }
-            if let Some(other) = by_ip.get(&ip) {
+            if let Some(&other) = by_ip.get(&ip) {
                 let error = TranslateError::DuplicateIp {
                     ip: ip.to_string(),
-                    other: other.clone(),
+                    other: full_name(other),
                 };
-                self.problem(&object, "status.podIP", &error);
+                self.problem(&object_ref("Pod", meta), "status.podIP", &error);
                 continue;
             }
-            by_uid.insert(object.uid.clone(), full_name.clone());
-            by_ip.insert(ip, full_name);
+            by_uid.insert(uid, self.members.len());
+            by_ip.insert(ip, self.members.len());
             self.members.push(PodInfo {
-                namespace: object.namespace.clone(),
-                name: object.name.clone(),
-                uid: object.uid.clone(),
-                labels: pod.metadata.labels.clone().unwrap_or_default(),
+                namespace,
+                name: meta.name.as_deref().unwrap_or_default(),
+                uid,
+                labels: meta.labels.as_ref().unwrap_or(&EMPTY_LABELS),
                 ip,
-                placement: placement.clone(),
+                placement,
                 ports: container_ports(pod),
             });
         }
+    }
+
+    /// Indexes namespaces and members by label so that a selector visits only candidates.
+    fn index(&mut self) {
+        self.namespace_names = self.namespaces.keys().cloned().collect();
+        let infos: Vec<&NamespaceInfo> = self.namespaces.values().collect();
+        self.namespace_index =
+            LabelIndex::new((0..infos.len()).collect(), |i: usize| &infos[i].labels);
+        let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, pod) in self.members.iter().enumerate() {
+            by_namespace.entry(pod.namespace).or_default().push(i);
+        }
+        let members = &self.members;
+        self.pods_by_namespace = by_namespace
+            .into_iter()
+            .map(|(namespace, pods)| {
+                let index = LabelIndex::new(pods, |i: usize| members[i].labels);
+                (namespace.to_string(), index)
+            })
+            .collect();
     }
 
     fn cluster_tag(&self) -> Tag {
@@ -285,21 +337,25 @@ impl Translator<'_> {
                     .or_insert_with(|| namespace_tags(name, info));
             }
         }
-        let mut members = Vec::new();
+        let mut members = Vec::with_capacity(self.members.len());
         for pod in &self.members {
-            let Some(info) = self.namespaces.get(&pod.namespace) else {
+            let Some(info) = self.namespaces.get(pod.namespace) else {
                 continue;
             };
-            segments
-                .entry(pod.placement.segment_path.clone())
-                .or_insert_with(|| namespace_tags(&pod.namespace, info));
-            let mut tags = vec![
+            if !segments.contains_key(&pod.placement.segment_path) {
+                segments.insert(
+                    pod.placement.segment_path.clone(),
+                    namespace_tags(pod.namespace, info),
+                );
+            }
+            let mut tags = Vec::with_capacity(5 + pod.labels.len());
+            tags.extend([
                 self.cluster_tag(),
-                Tag::new(scope::PROJECT, &pod.namespace),
+                Tag::new(scope::PROJECT, pod.namespace),
                 Tag::new(scope::PROJECT_UID, &info.uid),
-                Tag::new(scope::POD, &pod.name),
-                Tag::new(scope::POD_UID, &pod.uid),
-            ];
+                Tag::new(scope::POD, pod.name),
+                Tag::new(scope::POD_UID, pod.uid),
+            ]);
             tags.extend(pod.labels.iter().map(|(k, v)| Tag::new(k, v)));
             members.push(Member {
                 path: pod.placement.port_path.clone(),
@@ -423,12 +479,10 @@ impl Translator<'_> {
 
     /// The members of `namespace` the selector picks.
     fn pods_in(&self, namespace: &str, selector: &Selector) -> BTreeSet<usize> {
-        self.members
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.namespace == namespace && selector.matches(&p.labels))
-            .map(|(i, _)| i)
-            .collect()
+        let Some(index) = self.pods_by_namespace.get(namespace) else {
+            return BTreeSet::new();
+        };
+        index.select(selector, |i| self.members[i].labels).collect()
     }
 
     /// What a rule's `from`/`to` stands for: `None` for everything (omitted or empty);
@@ -482,10 +536,15 @@ impl Translator<'_> {
                             else {
                                 continue;
                             };
-                            self.namespaces
-                                .iter()
-                                .filter(|(_, info)| s.matches(&info.labels))
-                                .map(|(name, _)| name.clone())
+                            let labels_of = |i: usize| {
+                                let name = &self.namespace_names[i];
+                                self.namespaces
+                                    .get(name)
+                                    .map_or(&EMPTY_LABELS, |n| &n.labels)
+                            };
+                            self.namespace_index
+                                .select(&s, labels_of)
+                                .map(|i| self.namespace_names[i].clone())
                                 .collect()
                         }
                     };
@@ -535,9 +594,10 @@ impl Translator<'_> {
             return;
         }
         keys.insert(key.clone(), format!("{namespace}/{name}"));
-        let spec = np.spec.clone().unwrap_or_default();
-        let ingress_rules = spec.ingress.clone().unwrap_or_default();
-        let egress_rules = spec.egress.clone().unwrap_or_default();
+        let no_spec = NetworkPolicySpec::default();
+        let spec = np.spec.as_ref().unwrap_or(&no_spec);
+        let ingress_rules = spec.ingress.as_deref().unwrap_or_default();
+        let egress_rules = spec.egress.as_deref().unwrap_or_default();
         let (ingress_on, egress_on) = match spec.policy_types.as_ref().filter(|t| !t.is_empty()) {
             None => (true, !egress_rules.is_empty()),
             Some(types) => {
