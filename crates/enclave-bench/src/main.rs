@@ -50,6 +50,16 @@ struct Args {
     /// Running pods at which the server's memory is measured (`pods` phase).
     #[arg(long, default_value_t = 10_000)]
     running_pods: usize,
+    /// Seconds to wait after the pods are Ready before reading the settled memory (`pods` phase).
+    #[arg(long, default_value_t = 10)]
+    settle_secs: u64,
+    /// A command the server runs under, split on spaces (e.g. `valgrind --tool=massif`), to
+    /// profile it; the phases then take much longer.
+    #[arg(long)]
+    enclave_wrapper: Option<String>,
+    /// Environment given to the server, `KEY=VALUE`, repeatable (e.g. `MIMALLOC_PURGE_DELAY=0`).
+    #[arg(long = "enclave-env")]
+    enclave_env: Vec<String>,
     /// Concurrency levels of the API create/get phase.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 10, 100])]
     api_clients: Vec<usize>,
@@ -301,10 +311,26 @@ fn client_from_kubeconfig(path: &Path) -> Result<reqwest::Client> {
         .build()?)
 }
 
-fn start_enclave(bin: &Path, extra_args: &[&str]) -> Result<Enclave> {
+fn start_enclave(args: &Args, extra_args: &[&str]) -> Result<Enclave> {
+    let bin = &args.enclave_bin;
     let dir = tempfile::tempdir()?;
     let port = free_port()?;
-    let mut child = Command::new(bin)
+    let mut command = match args.enclave_wrapper.as_deref() {
+        Some(wrapper) => {
+            let mut words = wrapper.split_whitespace();
+            let mut c = Command::new(words.next().context("empty --enclave-wrapper")?);
+            c.args(words).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    for pair in &args.enclave_env {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--enclave-env {pair}: not KEY=VALUE"))?;
+        command.env(key, value);
+    }
+    let mut child = command
         .arg("up")
         .arg("--data-dir")
         .arg(dir.path())
@@ -349,6 +375,40 @@ fn memory_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The server's memory at one moment, from `/proc/PID/status`.
+#[derive(Debug, Clone, Copy)]
+struct Memory {
+    /// Resident set (`VmRSS`).
+    rss_kib: u64,
+    /// Its anonymous part (`RssAnon`): the heap and stacks, without the mapped binary.
+    anon_kib: u64,
+    /// The peak resident set so far (`VmHWM`).
+    peak_kib: u64,
+}
+
+impl Memory {
+    fn read(pid: u32) -> Memory {
+        Memory {
+            rss_kib: memory_kib(pid, "VmRSS:"),
+            anon_kib: memory_kib(pid, "RssAnon:"),
+            peak_kib: memory_kib(pid, "VmHWM:"),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "RSS {} MiB (anon {} MiB, peak {} MiB)",
+            self.rss_kib / 1024,
+            self.anon_kib / 1024,
+            self.peak_kib / 1024
+        )
+    }
+
+    fn json(&self) -> Value {
+        json!({"rss_kib": self.rss_kib, "anon_kib": self.anon_kib, "peak_kib": self.peak_kib})
+    }
+}
+
 fn pod(name: &str) -> Value {
     json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":name,"labels":{"app":"bench","tier":"web"},
         "annotations":{"example.com/owner":"team-a","example.com/description":"a benchmark pod with a realistic size"}},
@@ -374,7 +434,7 @@ async fn create_namespace(e: &Enclave, name: &str) -> Result<()> {
 }
 
 async fn bench_api(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>) -> Result<()> {
-    let e = start_enclave(&args.enclave_bin, &[])?;
+    let e = start_enclave(args, &[])?;
     for &clients in &args.api_clients {
         if !args.runs(Phase::ApiCrud) {
             break;
@@ -631,13 +691,26 @@ async fn wait_deployment_ready(
     }
 }
 
+/// Notes the server's memory at `label`, in the notes and in the JSON report.
+fn record(notes: &mut Vec<String>, memory: &mut Vec<Value>, label: String, m: Memory) {
+    notes.push(format!("server {label}: {}", m.describe()));
+    memory.push(json!({"when": label, "memory": m.json()}));
+}
+
 /// Pods: time from creating a Deployment of `--deploy-replicas` pods until all are Ready, then
-/// the server's memory with `--running-pods` running pods.
-async fn bench_pods(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>) -> Result<()> {
+/// the server's memory with `--running-pods` running pods: right after they are Ready and again
+/// `--settle-secs` later, when the bursts of the scale-up (queues, buffers) have drained.
+async fn bench_pods(
+    args: &Args,
+    out: &mut Vec<Figure>,
+    notes: &mut Vec<String>,
+    memory: &mut Vec<Value>,
+) -> Result<()> {
     // 10.244.0.0/19 in /28s holds 6,656 pods: the big run gets a /14 of pod IPs.
-    let e = start_enclave(&args.enclave_bin, &["--pod-cidr", "10.128.0.0/14"])?;
+    let e = start_enclave(args, &["--pod-cidr", "10.128.0.0/14"])?;
     create_namespace(&e, "bench-pods").await?;
-    let rss_idle = memory_kib(e.pid, "VmRSS:");
+    record(notes, memory, "idle".into(), Memory::read(e.pid));
+    let settle = Duration::from_secs(args.settle_secs);
     let deployments = format!("{}/apis/apps/v1/namespaces/bench-pods/deployments", e.url);
     let deployment = |replicas: usize| {
         json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
@@ -658,6 +731,12 @@ async fn bench_pods(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>)
     }
     wait_deployment_ready(&e, "bench-pods", "web", args.deploy_replicas as u64).await?;
     let wall = started.elapsed();
+    record(
+        notes,
+        memory,
+        format!("right after {} pods Ready", args.deploy_replicas),
+        Memory::read(e.pid),
+    );
     out.push(Figure::new(
         &format!(
             "pods: Deployment of {} replicas, create to all Ready",
@@ -672,6 +751,16 @@ async fn bench_pods(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>)
         args.deploy_replicas,
         wall.as_secs_f64()
     ));
+    tokio::time::sleep(settle).await;
+    record(
+        notes,
+        memory,
+        format!(
+            "{} s after {} pods Ready",
+            args.settle_secs, args.deploy_replicas
+        ),
+        Memory::read(e.pid),
+    );
     let scale = format!("{deployments}/web/scale");
     let started = Instant::now();
     let r = e
@@ -686,6 +775,12 @@ async fn bench_pods(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>)
     }
     wait_deployment_ready(&e, "bench-pods", "web", args.running_pods as u64).await?;
     let wall = started.elapsed();
+    record(
+        notes,
+        memory,
+        format!("right after {} pods Running", args.running_pods),
+        Memory::read(e.pid),
+    );
     out.push(Figure::new(
         &format!(
             "pods: scale to {} replicas, to all Ready",
@@ -695,15 +790,21 @@ async fn bench_pods(args: &Args, out: &mut Vec<Figure>, notes: &mut Vec<String>)
         wall,
         vec![wall],
     ));
-    let rss = memory_kib(e.pid, "VmRSS:");
     notes.push(format!(
-        "server RSS with {} running pods: {} MiB (idle with no pods: {} MiB, peak {} MiB); scale-up took {:.1} s",
+        "scale-up to {} pods took {:.1} s",
         args.running_pods,
-        rss / 1024,
-        rss_idle / 1024,
-        memory_kib(e.pid, "VmHWM:") / 1024,
         wall.as_secs_f64()
     ));
+    tokio::time::sleep(settle).await;
+    record(
+        notes,
+        memory,
+        format!(
+            "{} s after {} pods Running (settled)",
+            args.settle_secs, args.running_pods
+        ),
+        Memory::read(e.pid),
+    );
     Ok(())
 }
 
@@ -712,6 +813,7 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let mut figures = Vec::new();
     let mut notes = Vec::new();
+    let mut memory = Vec::new();
     if args.runs(Phase::Store) {
         bench_store(&args, &mut figures).await?;
     }
@@ -722,7 +824,7 @@ async fn main() -> Result<()> {
         bench_api(&args, &mut figures, &mut notes).await?;
     }
     if args.runs(Phase::Pods) {
-        bench_pods(&args, &mut figures, &mut notes).await?;
+        bench_pods(&args, &mut figures, &mut notes, &mut memory).await?;
     }
     println!("| benchmark | clients | ops | ops/s | p50 ms | p99 ms |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -753,8 +855,8 @@ async fn main() -> Result<()> {
     for n in &notes {
         println!("{n}");
     }
-    let report =
-        json!({"figures": figures.iter().map(Figure::json).collect::<Vec<_>>(), "notes": notes});
+    let report = json!({"figures": figures.iter().map(Figure::json).collect::<Vec<_>>(), "notes": notes,
+            "memory": memory});
     std::fs::write(&args.json, serde_json::to_vec_pretty(&report)?)?;
     println!("results: {}", args.json.display());
     Ok(())

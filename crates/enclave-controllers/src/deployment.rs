@@ -157,7 +157,7 @@ async fn reconcile(cached: Arc<Deployment>, state: Arc<State>) -> Result<Action,
     if recreate {
         let pod_api: Api<Pod> = Api::namespaced(state.client.clone(), &namespace);
         let owned_uids: Vec<String> = owned.iter().filter_map(|rs| rs.uid()).collect();
-        for pod in pod_api.list(&ListParams::default()).await?.items {
+        for pod in crate::list_lean_pods(&pod_api).await? {
             let labels = pod.labels().clone();
             if !selector.matches_map(&labels) {
                 continue;

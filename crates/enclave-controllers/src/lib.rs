@@ -83,6 +83,33 @@ pub(crate) fn lean_pod_watcher(
     })
 }
 
+/// How many pods one page of a controller's pod list holds.
+const POD_PAGE: u32 = 500;
+
+/// Every pod `api` lists, read page by page and kept lean as `lean_pod_watcher` keeps them:
+/// a namespace of 10,000 pods listed whole with their managedFields held hundreds of
+/// megabytes for the length of a sync.
+pub(crate) async fn list_lean_pods(
+    api: &kube::Api<k8s_openapi::api::core::v1::Pod>,
+) -> Result<Vec<k8s_openapi::api::core::v1::Pod>, kube::Error> {
+    let mut pods = Vec::new();
+    let mut params = kube::api::ListParams::default().limit(POD_PAGE);
+    loop {
+        let page = api.list(&params).await?;
+        pods.extend(page.items.into_iter().map(|mut pod| {
+            pod.metadata.managed_fields = None;
+            if let Some(annotations) = pod.metadata.annotations.as_mut() {
+                annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+            }
+            pod
+        }));
+        match page.metadata.continue_.filter(|token| !token.is_empty()) {
+            Some(token) => params = params.continue_token(&token),
+            None => return Ok(pods),
+        }
+    }
+}
+
 /// The controllers, by name.
 const CONTROLLERS: &[(&str, ControllerFn)] = &[
     ("replicaset", |c| Box::pin(replicaset::run(c))),

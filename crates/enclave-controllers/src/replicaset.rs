@@ -12,7 +12,7 @@ use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetCondition, ReplicaSetStat
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::api::{DeleteParams, PostParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::{ObjectRef, Store};
@@ -240,7 +240,7 @@ async fn reconcile(cached: Arc<ReplicaSet>, state: Arc<State>) -> Result<Action,
         }
     };
     let pod_api: Api<Pod> = Api::namespaced(state.client.clone(), &namespace);
-    let all_pods = pod_api.list(&ListParams::default()).await?.items;
+    let all_pods = crate::list_lean_pods(&pod_api).await?;
     let claimed = claim_pods(&rs, &selector, &pod_api, all_pods).await?;
     let claimed_refs: Vec<&Pod> = claimed.iter().collect();
     let manage_error = if rs.metadata.deletion_timestamp.is_none() {

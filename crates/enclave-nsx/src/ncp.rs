@@ -55,17 +55,18 @@ pub async fn run(
     )
     .default_backoff()
     .map(|e| e.map(|_| ()));
+    // The modifiers run before the reflector, so the caches keep the lean objects (a modifier
+    // after it would only change the events passed on, while the cache keeps the full ones).
     let pod_changes = reflector::reflector(
         pod_writer,
-        watcher(Api::<Pod>::all(client.clone()), config()),
+        watcher(Api::<Pod>::all(client.clone()), config()).modify(|pod: &mut Pod| {
+            // NCP reads labels, IPs and ports; the rest of a pod is dead weight in the cache.
+            pod.metadata.managed_fields = None;
+            if let Some(a) = pod.metadata.annotations.as_mut() {
+                a.remove("kubectl.kubernetes.io/last-applied-configuration");
+            }
+        }),
     )
-    .modify(|pod: &mut Pod| {
-        // NCP reads labels, IPs and ports; the rest of a pod is dead weight in the cache.
-        pod.metadata.managed_fields = None;
-        if let Some(a) = pod.metadata.annotations.as_mut() {
-            a.remove("kubectl.kubernetes.io/last-applied-configuration");
-        }
-    })
     .default_backoff()
     .map(|e| e.map(|_| ()));
     let service_changes = reflector::reflector(
@@ -82,9 +83,9 @@ pub async fn run(
     .map(|e| e.map(|_| ()));
     let endpoints_changes = reflector::reflector(
         endpoints_writer,
-        watcher(Api::<Endpoints>::all(client.clone()), config()),
+        watcher(Api::<Endpoints>::all(client.clone()), config())
+            .modify(|e: &mut Endpoints| e.metadata.managed_fields = None),
     )
-    .modify(|e: &mut Endpoints| e.metadata.managed_fields = None)
     .default_backoff()
     .map(|e| e.map(|_| ()));
     let mut changes = std::pin::pin!(futures::stream::select(

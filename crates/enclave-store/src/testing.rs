@@ -94,6 +94,7 @@ pub fn embedded_with(options: EmbeddedOptions) -> Fixture {
 fn tiny_cache() -> WatchCacheOptions {
     WatchCacheOptions {
         ring_capacity: 4,
+        ring_bytes: 1 << 20,
         broadcast_capacity: 2,
     }
 }

@@ -25,6 +25,10 @@ pub struct WatchCacheOptions {
     /// How many recent events are kept in memory to serve watches that start slightly in the
     /// past without touching the backend's log. At least 1.
     pub ring_capacity: usize,
+    /// How many bytes (keys and values, previous values included) the ring may hold; older
+    /// events are dropped first, so a few large values (a blob rewritten often) cannot pin
+    /// hundreds of megabytes. The newest event is always kept.
+    pub ring_bytes: usize,
     /// How many live events a slow watcher may fall behind before it has to catch up from the
     /// ring or the log. At least 1.
     pub broadcast_capacity: usize,
@@ -34,6 +38,7 @@ impl Default for WatchCacheOptions {
     fn default() -> Self {
         Self {
             ring_capacity: 10_000,
+            ring_bytes: 32 << 20,
             broadcast_capacity: 4_096,
         }
     }
@@ -68,6 +73,8 @@ const LOG_CHUNK_REVISIONS: usize = 1_024;
 struct HubState {
     /// Contiguous recent events, oldest first.
     ring: VecDeque<Arc<Event>>,
+    /// The bytes of the events in the ring, as `event_bytes` counts them.
+    ring_bytes: usize,
     /// The newest published revision (the ring's last, or the store's revision at start).
     published: Revision,
     /// `None` once the store is closed.
@@ -78,6 +85,17 @@ struct HubState {
 pub(crate) struct WatchHub {
     state: Mutex<HubState>,
     ring_capacity: usize,
+    ring_bytes: usize,
+}
+
+/// What an event costs in the ring: its key and values (the event's own overhead is small).
+fn event_bytes(event: &Event) -> usize {
+    match event {
+        Event::Put { kv, prev } => {
+            kv.key.len() + kv.value.len() + prev.as_ref().map_or(0, |p| p.key.len() + p.value.len())
+        }
+        Event::Delete { kv } => kv.key.len() + kv.value.len(),
+    }
 }
 
 /// What a new subscriber gets: its live receiver and the backlog it must deliver first.
@@ -96,10 +114,12 @@ impl WatchHub {
         Self {
             state: Mutex::new(HubState {
                 ring: VecDeque::new(),
+                ring_bytes: 0,
                 published: current,
                 sender: Some(sender),
             }),
             ring_capacity: options.ring_capacity.max(1),
+            ring_bytes: options.ring_bytes,
         }
     }
 
@@ -116,9 +136,16 @@ impl WatchHub {
         let mut state = self.lock();
         for event in events {
             state.published = event.revision();
-            if state.ring.len() == self.ring_capacity {
-                state.ring.pop_front();
+            let bytes = event_bytes(&event);
+            while !state.ring.is_empty()
+                && (state.ring.len() == self.ring_capacity
+                    || state.ring_bytes + bytes > self.ring_bytes)
+            {
+                if let Some(old) = state.ring.pop_front() {
+                    state.ring_bytes -= event_bytes(&old);
+                }
             }
+            state.ring_bytes += bytes;
             state.ring.push_back(event.clone());
             if let Some(sender) = &state.sender {
                 // An error only means that nobody is listening right now.

@@ -17,6 +17,8 @@ use clap::{Parser, Subcommand};
 
 /// The server allocates many small, short-lived JSON nodes per request; glibc's malloc spent
 /// a sixth of the CPU of a create under load (BENCHMARKS.md), mimalloc a fraction of that.
+/// Profiling builds (`--features system-allocator`) keep malloc so heap profilers see it.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
