@@ -107,6 +107,8 @@ struct ClassifierEntry {
 struct PolicyRules {
     rules: Vec<u32>,
     implicit: Option<u32>,
+    /// The policy's index in the configuration's policies.
+    index: usize,
 }
 
 /// The compiled firewall. See the module docs.
@@ -124,12 +126,16 @@ pub struct Engine {
     index: MemberIndex,
     services: FastMap<String, Vec<ServiceBox>>,
     /// Rule slab; `None` for freed slots.
-    rules: Vec<Option<CompiledRule>>,
+    /// Boxed: the slab grows without moving rules (a cloned engine's first update would
+    /// otherwise copy every rule).
+    rules: Vec<Option<Box<CompiledRule>>>,
     rule_meta: Vec<RuleMeta>,
     free_rules: Vec<u32>,
     policies: FastMap<String, PolicyRules>,
     /// Whether two policies share a path (then updates recompile).
     duplicate_policies: bool,
+    /// Policies in the configuration last compiled or updated.
+    policy_count: usize,
     ruleset: Ruleset,
     /// Table index -> rule slab id.
     order_to_slab: Vec<u32>,
@@ -145,9 +151,15 @@ pub struct Engine {
     member_classifier: [Vec<u32>; 2],
     /// The classifier of ids outside the inventory (only ANY-scoped rules reach them).
     outsider_classifier: [u32; 2],
-    classifiers: Vec<Option<ClassifierEntry>>,
+    classifiers: Vec<Option<Box<ClassifierEntry>>>,
+    /// Per classifier slot, bumped each time the slot is filled: entries of
+    /// `rule_classifiers` naming an older generation are stale.
+    classifier_generation: Vec<u32>,
     free_classifiers: Vec<u32>,
     classifier_by_key: FastMap<Vec<u32>, u32>,
+    /// Per rule slab id, the classifiers (slot, generation) built with the rule, so a change
+    /// of a rule's address sets rebuilds only those. Stale entries are dropped lazily.
+    rule_classifiers: Vec<Vec<(u32, u32)>>,
 }
 
 fn side_index(side: Side) -> usize {
@@ -221,6 +233,7 @@ impl Engine {
             free_rules: Vec::new(),
             policies: FastMap::default(),
             duplicate_policies: false,
+            policy_count: config.policies.len(),
             ruleset: Ruleset::new(config),
             order_to_slab: Vec::new(),
             peer_rules: vec![Vec::new(); group_count],
@@ -232,8 +245,10 @@ impl Engine {
             member_classifier: [Vec::new(), Vec::new()],
             outsider_classifier: [NO_CLASSIFIER; 2],
             classifiers: Vec::new(),
+            classifier_generation: Vec::new(),
             free_classifiers: Vec::new(),
             classifier_by_key: FastMap::default(),
+            rule_classifiers: Vec::new(),
         };
         engine.duplicate_policies = duplicate_policies;
         // Rules in table order: slab id = table index after a full compile.
@@ -256,6 +271,7 @@ impl Engine {
             engine.order_to_slab.push(id);
             if let Some(policy) = config.policies.get(entry.policy) {
                 let slots = engine.policies.entry(policy.meta.path.clone()).or_default();
+                slots.index = entry.policy;
                 match entry.rule {
                     Some(r) => {
                         // Indexed by the rule's position in the policy, not table order.
@@ -480,12 +496,12 @@ impl Engine {
         };
         match self.free_rules.pop() {
             Some(id) => {
-                self.rules[id as usize] = Some(rule);
+                self.rules[id as usize] = Some(Box::new(rule));
                 self.rule_meta[id as usize] = meta;
                 id
             }
             None => {
-                self.rules.push(Some(rule));
+                self.rules.push(Some(Box::new(rule)));
                 self.rule_meta.push(meta);
                 (self.rules.len() - 1) as u32
             }
@@ -752,14 +768,21 @@ impl Engine {
         };
         let id = match self.free_classifiers.pop() {
             Some(id) => {
-                self.classifiers[id as usize] = Some(entry);
+                self.classifiers[id as usize] = Some(Box::new(entry));
                 id
             }
             None => {
-                self.classifiers.push(Some(entry));
+                self.classifiers.push(Some(Box::new(entry)));
+                self.classifier_generation.push(0);
                 (self.classifiers.len() - 1) as u32
             }
         };
+        let generation = &mut self.classifier_generation[id as usize];
+        *generation = generation.wrapping_add(1);
+        let generation = *generation;
+        for &rule in &key {
+            self.note_rule_classifier(rule, id, generation);
+        }
         self.classifier_by_key.insert(key, id);
         id
     }
@@ -811,19 +834,53 @@ impl Engine {
         Classifier::new(&subs)
     }
 
+    /// Records that classifier `id` (of `generation`) was built with `rule`, dropping stale
+    /// entries when the list has doubled since its last cleanup.
+    fn note_rule_classifier(&mut self, rule: u32, id: u32, generation: u32) {
+        let need = rule as usize + 1;
+        if self.rule_classifiers.len() < need {
+            self.rule_classifiers.resize(need, Vec::new());
+        }
+        let mut list = std::mem::take(&mut self.rule_classifiers[rule as usize]);
+        if list.len() >= 64 && list.len().is_power_of_two() {
+            list.retain(|&(c, g)| self.classifier_is(c, g));
+        }
+        list.push((id, generation));
+        self.rule_classifiers[rule as usize] = list;
+    }
+
+    fn classifier_is(&self, id: u32, generation: u32) -> bool {
+        self.classifier_generation.get(id as usize) == Some(&generation)
+            && matches!(self.classifiers.get(id as usize), Some(Some(_)))
+    }
+
+    /// The live classifiers built with `rule` (pruning stale entries).
+    fn classifiers_of_rule(&mut self, rule: u32) -> Vec<u32> {
+        let Some(list) = self.rule_classifiers.get_mut(rule as usize) else {
+            return Vec::new();
+        };
+        let mut list = std::mem::take(list);
+        list.retain(|&(c, g)| self.classifier_is(c, g));
+        let out = list.iter().map(|&(c, _)| c).collect();
+        self.rule_classifiers[rule as usize] = list;
+        out
+    }
+
     /// Rebuilds, in place, every classifier whose rule list holds one of `dirty`.
     fn rebuild_classifiers_with(&mut self, dirty: &FastSet<u32>) {
-        if dirty.is_empty() {
-            return;
+        let mut ids: Vec<u32> = Vec::new();
+        for &rule in dirty {
+            ids.extend(self.classifiers_of_rule(rule));
         }
-        for id in 0..self.classifiers.len() {
-            let rebuild = match &self.classifiers[id] {
-                Some(entry) => entry.key.iter().any(|r| dirty.contains(r)),
-                None => false,
-            };
-            if rebuild && let Some(key) = self.classifiers[id].as_ref().map(|e| e.key.clone()) {
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            if let Some(key) = self.classifiers[id as usize]
+                .as_ref()
+                .map(|e| e.key.clone())
+            {
                 let classifier = self.build_classifier(&key);
-                if let Some(entry) = self.classifiers[id].as_mut() {
+                if let Some(entry) = self.classifiers[id as usize].as_mut() {
                     entry.classifier = classifier;
                 }
             }
@@ -947,15 +1004,19 @@ impl Engine {
         let mut affected: FastSet<u32> = FastSet::default();
         let mut all_affected = false;
         // Retire the old rules.
-        let old = self.policies.remove(path).unwrap_or_default();
+        let old = self.policies.remove(path);
+        let old_index = old.as_ref().map(|o| o.index);
+        let old = old.unwrap_or_default();
         let retired: FastSet<u32> = old
             .rules
             .iter()
             .chain(old.implicit.iter())
             .copied()
             .collect();
+        let mut scope_groups: Vec<u32> = Vec::new();
         for &id in old.rules.iter().chain(old.implicit.iter()) {
             self.collect_applied(id, &mut affected, &mut all_affected);
+            self.collect_scope_groups(id, &mut scope_groups);
             self.unindex_rule(id);
             if let Some(slot) = self.rules.get_mut(id as usize) {
                 *slot = None;
@@ -963,17 +1024,50 @@ impl Engine {
         }
         // Classifiers of retired rules must not be shared with new rule lists that reuse
         // the slab ids: unmap them; they live until their last port moves on.
-        for (id, entry) in self.classifiers.iter().enumerate() {
-            if let Some(entry) = entry
-                && entry.key.iter().any(|r| retired.contains(r))
-                && self.classifier_by_key.get(&entry.key) == Some(&(id as u32))
-            {
-                self.classifier_by_key.remove(&entry.key);
+        let mut retired_sorted: Vec<u32> = retired.iter().copied().collect();
+        retired_sorted.sort_unstable();
+        for &rule in &retired_sorted {
+            for id in self.classifiers_of_rule(rule) {
+                if let Some(Some(entry)) = self.classifiers.get(id as usize)
+                    && self.classifier_by_key.get(&entry.key) == Some(&id)
+                {
+                    self.classifier_by_key.remove(&entry.key);
+                }
+            }
+            if let Some(list) = self.rule_classifiers.get_mut(rule as usize) {
+                list.clear();
             }
         }
         // Compile the new ones.
-        self.ruleset = Ruleset::new(config);
-        let mut slots = PolicyRules::default();
+        // The table: incrementally when the other policies kept their indices (checked
+        // again by `reorder`), else from scratch.
+        let incremental = match (old_index, position) {
+            (Some(i), Some(p)) => i == p && config.policies.len() == self.policy_count,
+            (None, Some(p)) => p == self.policy_count && config.policies.len() == p + 1,
+            (Some(_), None) => config.policies.len() + 1 == self.policy_count,
+            (None, None) => config.policies.len() == self.policy_count,
+        };
+        let change = if incremental {
+            self.ruleset.replace_policy(config, old_index, position)
+        } else {
+            None
+        };
+        if change.is_none() {
+            self.ruleset = Ruleset::new(config);
+        } else if position.is_none()
+            && let Some(removed) = old_index
+        {
+            for slots in self.policies.values_mut() {
+                if slots.index > removed {
+                    slots.index -= 1;
+                }
+            }
+        }
+        self.policy_count = config.policies.len();
+        let mut slots = PolicyRules {
+            index: position.unwrap_or(usize::MAX),
+            ..PolicyRules::default()
+        };
         if let Some(policy) = position.and_then(|p| config.policies.get(p)) {
             for rule in &policy.rules {
                 let compiled = self.compile_rule(policy, rule);
@@ -997,16 +1091,21 @@ impl Engine {
         retired.sort_unstable_by(|a, b| b.cmp(a));
         self.free_rules.extend(retired);
         // New table orders for every rule.
-        if !self.reorder(config) {
-            *self = Engine::compile(config, inventory);
-            return;
+        match change {
+            Some(change) => self.splice_order(&change, &slots),
+            None => {
+                if !self.reorder(config) {
+                    *self = Engine::compile(config, inventory);
+                    return;
+                }
+            }
         }
         let new_groups: Vec<u32> = slots
             .rules
             .iter()
             .chain(slots.implicit.iter())
             .filter_map(|&id| self.rules.get(id as usize).and_then(Option::as_ref))
-            .flat_map(rule_groups)
+            .flat_map(|r| rule_groups(r))
             .filter(|&g| {
                 self.group_members
                     .get(g as usize)
@@ -1023,6 +1122,7 @@ impl Engine {
             self.index_rule(id);
             self.refresh_rule_sets(id);
             self.collect_applied(id, &mut affected, &mut all_affected);
+            self.collect_scope_groups(id, &mut scope_groups);
         }
         let members: Vec<u32> = if all_affected {
             (0..self.members.len() as u32).collect()
@@ -1031,7 +1131,11 @@ impl Engine {
             m.sort_unstable();
             m
         };
-        self.rebuild_member_scope_groups(&members);
+        // Memberships did not change: only the groups the old and new rules are applied to
+        // may have gained or lost their rules.
+        scope_groups.sort_unstable();
+        scope_groups.dedup();
+        self.refresh_scope_group(&scope_groups);
         for m in members {
             self.assign_member(m);
         }
@@ -1066,7 +1170,14 @@ impl Engine {
             if !path.starts_with('/') || !seen.insert(path.clone()) {
                 continue;
             }
-            let Some(group) = config.groups.iter().find(|g| g.meta.path == path) else {
+            // Group ids are configuration indices unless the groups moved.
+            let at_id = self
+                .group_by_path
+                .get(&path)
+                .and_then(|&g| config.groups.get(g as usize))
+                .filter(|g| g.meta.path == path);
+            let Some(group) = at_id.or_else(|| config.groups.iter().find(|g| g.meta.path == path))
+            else {
                 if self.group_by_path.contains_key(&path) {
                     return false;
                 }
@@ -1111,9 +1222,37 @@ impl Engine {
         true
     }
 
-    /// Sets every rule's table order from the current ruleset; false if the config's
+    /// Moves the table orders after [`Ruleset::replace_policy`]: the policy's old rules
+    /// leave `order_to_slab`, its new ones (`slots`) enter, and every later rule is
+    /// renumbered.
+    fn splice_order(&mut self, change: &crate::ruleset::PolicyChange, slots: &PolicyRules) {
+        self.order_to_slab.drain(change.removed.clone());
+        let added: Vec<u32> = self.ruleset.rules[change.inserted.clone()]
+            .iter()
+            .map(|e| match e.rule {
+                Some(r) => slots.rules.get(r).copied().unwrap_or(u32::MAX),
+                None => slots.implicit.unwrap_or(u32::MAX),
+            })
+            .collect();
+        let at = change.inserted.start;
+        self.order_to_slab.splice(at..at, added);
+        let from = change.removed.start.min(change.inserted.start);
+        for (order, &id) in self.order_to_slab.iter().enumerate().skip(from) {
+            if let Some(meta) = self.rule_meta.get_mut(id as usize) {
+                meta.order = order as u32;
+            }
+        }
+    }
+
+    /// Sets every rule's table order from the current ruleset (rebuilt from scratch, so
+    /// policies take their indices from the configuration); false if the config's
     /// policies do not map onto the compiled ones.
     fn reorder(&mut self, config: &FirewallConfig) -> bool {
+        for (index, policy) in config.policies.iter().enumerate() {
+            if let Some(slots) = self.policies.get_mut(&policy.meta.path) {
+                slots.index = index;
+            }
+        }
         let mut current: Option<(usize, &PolicyRules)> = None;
         let mut seen = vec![false; self.rules.len()];
         self.order_to_slab.clear();
@@ -1127,6 +1266,9 @@ impl Engine {
                     let Some(slots) = self.policies.get(&policy.meta.path) else {
                         return false;
                     };
+                    if slots.index != entry.policy {
+                        return false;
+                    }
                     current = Some((entry.policy, slots));
                     slots
                 }
@@ -1149,6 +1291,41 @@ impl Engine {
         seen.iter()
             .zip(&self.rules)
             .all(|(seen, rule)| *seen == rule.is_some())
+    }
+
+    /// Adds the groups rule `id` is applied to.
+    fn collect_scope_groups(&self, id: u32, out: &mut Vec<u32>) {
+        if let Some(Some(rule)) = self.rules.get(id as usize)
+            && let Some(refs) = &rule.scope
+        {
+            out.extend(refs.iter().filter_map(|r| r.group));
+        }
+    }
+
+    /// Re-enters groups `groups` in their members' `member_scope_groups`: present exactly
+    /// when some rule is applied to the group.
+    fn refresh_scope_group(&mut self, groups: &[u32]) {
+        for &g in groups {
+            let applied = self
+                .scope_group_rules
+                .get(g as usize)
+                .is_some_and(|r| !r.is_empty());
+            let Some(Some(members)) = self.group_members.get(g as usize) else {
+                continue;
+            };
+            for &m in members {
+                if let Some(list) = self.member_scope_groups.get_mut(m as usize) {
+                    let at = list.iter().position(|&x| x == g);
+                    match (at, applied) {
+                        (Some(i), false) => {
+                            list.swap_remove(i);
+                        }
+                        (None, true) => list.push(g),
+                        _ => {}
+                    }
+                }
+            }
+        }
     }
 
     /// Adds the members rule `id` is applied to.
