@@ -10,6 +10,20 @@ use crate::hash::{FastMap, hash_words};
 
 /// No rule matched.
 pub(crate) const NO_RULE: u32 = u32::MAX;
+/// The first match was an Environment jump and no rule after Environment matched: the
+/// search continues in the port's later classifiers, from the first rule after Environment.
+pub(crate) const JUMPED: u32 = u32::MAX - 1;
+
+/// Most sub-rules of a compact classifier (one 64-bit word per class).
+pub(crate) const COMPACT_SUBS: usize = 64;
+/// Compact block header bits: the classifier holds rules after Environment only.
+pub(crate) const BLOCK_AFTER_APPLICATION: u32 = 1;
+/// Compact block header bits: not compact; word 1 is the full classifier's id.
+pub(crate) const BLOCK_FULL: u32 = 2;
+/// Field lengths up to which a lookup counts starts instead of searching.
+const LINEAR_STARTS: usize = 24;
+/// Words before a compact block's rule ids: header, five field lengths, the jump mask.
+const BLOCK_PREFIX: usize = 8;
 
 /// Most entries of one combination table before falling back to bitset lookups.
 const MAX_TABLE_ENTRIES: usize = 1 << 18;
@@ -378,13 +392,14 @@ impl Classifier {
             return NO_RULE;
         };
         let chosen = if self.jumps.get(first).copied().unwrap_or(false) {
-            first_set(matching, self.application_start)
+            match first_set(matching, self.application_start) {
+                Some(i) => i,
+                None => return JUMPED,
+            }
         } else {
-            Some(first)
+            first
         };
-        chosen
-            .and_then(|i| self.rules.get(i).copied())
-            .unwrap_or(NO_RULE)
+        self.rules.get(chosen).copied().unwrap_or(NO_RULE)
     }
 
     /// The deciding rule's slab id for a flow, or [`NO_RULE`].
@@ -427,7 +442,10 @@ impl Classifier {
                 ];
                 let first = first_common(&sets, 0);
                 let chosen = match first {
-                    Some(i) if self.jumps[i] => first_common(&sets, self.application_start),
+                    Some(i) if self.jumps[i] => match first_common(&sets, self.application_start) {
+                        Some(i) => Some(i),
+                        None => return JUMPED,
+                    },
                     other => other,
                 };
                 chosen.map_or(NO_RULE, |i| self.rules[i])
@@ -474,6 +492,120 @@ impl Classifier {
             + 1024
             + mode
     }
+}
+
+/// Builds the compact block of at most [`COMPACT_SUBS`] sub-rules (given in evaluation
+/// order): every field's elementary interval starts with the 64-bit set of sub-rules each
+/// interval matches, in one allocation. `None` when there are more sub-rules.
+pub(crate) fn compact_block(subs: &[SubRule<'_>], after_application: bool) -> Option<Vec<u32>> {
+    if subs.len() > COMPACT_SUBS {
+        return None;
+    }
+    let application_start = subs
+        .iter()
+        .position(|s| s.after_application)
+        .unwrap_or(subs.len());
+    let singles = |f: fn(&SubRule<'_>) -> (u32, u32)| -> Vec<[(u32, u32); 1]> {
+        subs.iter().map(|s| [f(s)]).collect()
+    };
+    let protocols = singles(|s| s.protocols);
+    let source_ports = singles(|s| s.source_ports);
+    let destination_ports = singles(|s| s.destination_ports);
+    // Lookup order: the most selective fields first, so a miss stops early.
+    let fields = [
+        Field::build(1, u32::MAX, subs.iter().map(|s| s.sources).enumerate()),
+        Field::build(1, u32::MAX, subs.iter().map(|s| s.destinations).enumerate()),
+        Field::build(
+            1,
+            65535,
+            destination_ports.iter().map(|r| r.as_slice()).enumerate(),
+        ),
+        Field::build(1, 255, protocols.iter().map(|r| r.as_slice()).enumerate()),
+        Field::build(
+            1,
+            65535,
+            source_ports.iter().map(|r| r.as_slice()).enumerate(),
+        ),
+    ];
+    let mut jumps = 0u64;
+    for (i, s) in subs.iter().enumerate() {
+        if s.jump {
+            jumps |= 1 << i;
+        }
+    }
+    let mut block = Vec::with_capacity(
+        BLOCK_PREFIX
+            + subs.len()
+            + fields
+                .iter()
+                .map(|(f, _)| 3 * f.starts.len())
+                .sum::<usize>(),
+    );
+    block.push(
+        (u32::from(after_application) * BLOCK_AFTER_APPLICATION)
+            | ((application_start as u32) << 8)
+            | ((subs.len() as u32) << 16),
+    );
+    block.extend(fields.iter().map(|(f, _)| f.starts.len() as u32));
+    block.extend([jumps as u32, (jumps >> 32) as u32]);
+    block.extend(subs.iter().map(|s| s.rule));
+    for (field, sets) in &fields {
+        block.extend_from_slice(&field.starts);
+        for &class in &field.classes {
+            let bits = sets.get(class as usize)[0];
+            block.extend([bits as u32, (bits >> 32) as u32]);
+        }
+    }
+    Some(block)
+}
+
+/// The deciding rule's slab id in a compact block for the flow's field values (source,
+/// destination, destination port, protocol, source port), [`NO_RULE`] or [`JUMPED`].
+#[inline]
+pub(crate) fn classify_compact(block: &[u32], values: [u32; 5]) -> u32 {
+    let Some(&header) = block.first() else {
+        return NO_RULE;
+    };
+    let subs = ((header >> 16) & 0xff) as usize;
+    let mut at = BLOCK_PREFIX + subs;
+    let mut matching = u64::MAX;
+    for (f, &value) in values.iter().enumerate() {
+        let n = block[1 + f] as usize;
+        let starts = &block[at..at + n];
+        // Few starts: count them without branches (the loads do not wait on each other).
+        let i = if n <= LINEAR_STARTS {
+            starts
+                .iter()
+                .map(|&s| usize::from(s <= value))
+                .sum::<usize>()
+        } else {
+            starts.partition_point(|&s| s <= value)
+        }
+        .saturating_sub(1);
+        let bits = at + n + 2 * i;
+        matching &= u64::from(block[bits]) | (u64::from(block[bits + 1]) << 32);
+        if matching == 0 {
+            return NO_RULE;
+        }
+        at += 3 * n;
+    }
+    let first = matching.trailing_zeros();
+    let jumps = u64::from(block[6]) | (u64::from(block[7]) << 32);
+    let chosen = if (jumps >> first) & 1 != 0 {
+        let application_start = (header >> 8) & 0xff;
+        let later = if application_start >= 64 {
+            0
+        } else {
+            matching & (u64::MAX << application_start)
+        };
+        if later == 0 {
+            return JUMPED;
+        }
+        later.trailing_zeros()
+    } else {
+        first
+    };
+    block[BLOCK_PREFIX + chosen as usize]
 }
 
 fn destination_sets_len(b: &Bitsets) -> usize {

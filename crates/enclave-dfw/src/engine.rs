@@ -10,7 +10,12 @@
 
 use crate::hash::{FastMap, FastSet};
 
-use crate::classifier::{Classifier, NO_RULE, SubRule};
+use std::sync::Arc;
+
+use crate::classifier::{
+    BLOCK_AFTER_APPLICATION, BLOCK_FULL, Classifier, JUMPED, NO_RULE, SubRule, classify_compact,
+    compact_block,
+};
 use crate::flow::{Connection, Decision, Flow, Inventory, MemberId, Side, SideVerdict, Verdict};
 use crate::intervals::{self, Intervals};
 use crate::literal::{AddressLiteral, l4_protocol, parse_address, parse_ports, protocol};
@@ -22,6 +27,13 @@ use crate::ruleset::{Ruleset, category_rank};
 
 /// A member's classifier slot meaning "no rule applies".
 const NO_CLASSIFIER: u32 = u32::MAX;
+/// Most classifiers one port side chains (further runs of rules are merged).
+const MAX_RUNS: usize = 4;
+/// The classifiers of one port side, in rule order, padded with [`NO_CLASSIFIER`].
+type Chain = [u32; MAX_RUNS];
+/// The classifiers' blocks of one port side, for lookups without further indirection.
+type FastChain = [Option<Arc<[u32]>>; MAX_RUNS];
+const NO_CHAIN: Chain = [NO_CLASSIFIER; MAX_RUNS];
 const FULL: (u32, u32) = (0, u32::MAX);
 
 /// A protocol x source-port x destination-port box of a service.
@@ -86,6 +98,9 @@ struct CompiledRule {
     services: Vec<ServiceBox>,
     /// The policy's `stateful` flag.
     stateful: bool,
+    /// Identifies the applied-to list (0: ANY): consecutive rules of a port with the same
+    /// applied-to usually apply to the same ports, so they share a classifier.
+    scope_signature: u64,
 }
 
 /// What a verdict needs of a rule, kept dense for the lookup path.
@@ -98,7 +113,10 @@ struct RuleMeta {
 #[derive(Debug, Clone)]
 struct ClassifierEntry {
     key: Vec<u32>,
-    classifier: Classifier,
+    /// The full classifier of a run with more sub-rules than a compact block holds.
+    classifier: Option<Classifier>,
+    /// The compact block (or, for a full classifier, a header naming this entry).
+    block: Arc<[u32]>,
     users: u32,
 }
 
@@ -148,9 +166,11 @@ pub struct Engine {
     member_scope_groups: Vec<Vec<u32>>,
     /// Per side (egress, ingress): each member's rule list and classifier.
     member_rules: [Vec<Vec<u32>>; 2],
-    member_classifier: [Vec<u32>; 2],
+    member_classifier: [Vec<Chain>; 2],
+    member_fast: [Vec<FastChain>; 2],
     /// The classifier of ids outside the inventory (only ANY-scoped rules reach them).
-    outsider_classifier: [u32; 2],
+    outsider_classifier: [Chain; 2],
+    outsider_fast: [FastChain; 2],
     classifiers: Vec<Option<Box<ClassifierEntry>>>,
     /// Per classifier slot, bumped each time the slot is filled: entries of
     /// `rule_classifiers` naming an older generation are stale.
@@ -243,7 +263,9 @@ impl Engine {
             member_scope_groups: Vec::new(),
             member_rules: [Vec::new(), Vec::new()],
             member_classifier: [Vec::new(), Vec::new()],
-            outsider_classifier: [NO_CLASSIFIER; 2],
+            member_fast: [Vec::new(), Vec::new()],
+            outsider_classifier: [NO_CHAIN; 2],
+            outsider_fast: Default::default(),
             classifiers: Vec::new(),
             classifier_generation: Vec::new(),
             free_classifiers: Vec::new(),
@@ -302,7 +324,8 @@ impl Engine {
         engine.rebuild_member_scope_groups(&member_ids);
         for side in 0..2 {
             engine.member_rules[side] = vec![Vec::new(); engine.members.len()];
-            engine.member_classifier[side] = vec![NO_CLASSIFIER; engine.members.len()];
+            engine.member_classifier[side] = vec![NO_CHAIN; engine.members.len()];
+            engine.member_fast[side] = vec![FastChain::default(); engine.members.len()];
         }
         for &m in &member_ids {
             engine.assign_member(m);
@@ -335,20 +358,58 @@ impl Engine {
     #[inline]
     pub fn side(&self, side: Side, member: MemberId, flow: &Flow) -> SideVerdict {
         let s = side_index(side);
-        let classifier = self.member_classifier[s]
+        let chain = self.member_fast[s]
             .get(member)
-            .copied()
-            .unwrap_or(self.outsider_classifier[s]);
-        let rule = match self.classifiers.get(classifier as usize) {
-            Some(Some(entry)) => entry.classifier.classify(
-                u32::from(flow.src_ip),
-                u32::from(flow.dst_ip),
-                flow.protocol,
-                flow.src_port,
-                flow.dst_port,
-            ),
-            _ => NO_RULE,
-        };
+            .unwrap_or(&self.outsider_fast[s]);
+        let values = [
+            u32::from(flow.src_ip),
+            u32::from(flow.dst_ip),
+            u32::from(flow.dst_port),
+            u32::from(flow.protocol),
+            u32::from(flow.src_port),
+        ];
+        // Every header first: the blocks' cache misses overlap instead of queuing.
+        let headers = chain
+            .each_ref()
+            .map(|b| b.as_ref().and_then(|b| b.first().copied()).unwrap_or(0));
+        let mut jumped = false;
+        let mut rule = NO_RULE;
+        for (block, &header) in chain.iter().zip(&headers) {
+            let Some(block) = block else {
+                break;
+            };
+            // After a jump only rules after Environment count.
+            if jumped && header & BLOCK_AFTER_APPLICATION == 0 {
+                continue;
+            }
+            let found = if header & BLOCK_FULL != 0 {
+                match block
+                    .get(1)
+                    .and_then(|&id| self.classifiers.get(id as usize))
+                {
+                    Some(Some(entry)) => entry.classifier.as_ref().map_or(NO_RULE, |c| {
+                        c.classify(
+                            values[0],
+                            values[1],
+                            flow.protocol,
+                            flow.src_port,
+                            flow.dst_port,
+                        )
+                    }),
+                    _ => NO_RULE,
+                }
+            } else {
+                classify_compact(block, values)
+            };
+            match found {
+                NO_RULE => {}
+                JUMPED => jumped = true,
+                found => {
+                    rule = found;
+                    break;
+                }
+            }
+        }
         match self.rule_meta.get(rule as usize) {
             Some(meta) if rule != NO_RULE => SideVerdict {
                 member,
@@ -390,8 +451,15 @@ impl Engine {
         EngineStats {
             rules: self.ruleset.rules.len(),
             classifiers: live.clone().count(),
-            bitset_classifiers: live.clone().filter(|c| !c.classifier.is_tabled()).count(),
-            classifier_bytes: live.map(|c| c.classifier.heap_bytes()).sum(),
+            bitset_classifiers: live
+                .clone()
+                .filter(|c| c.classifier.as_ref().is_none_or(|c| !c.is_tabled()))
+                .count(),
+            classifier_bytes: live
+                .map(|c| {
+                    c.block.len() * 4 + c.classifier.as_ref().map_or(0, Classifier::heap_bytes)
+                })
+                .sum(),
             max_rules_per_port: self
                 .member_rules
                 .iter()
@@ -449,6 +517,13 @@ impl Engine {
             destination_set: Vec::new(),
             services: self.rule_services(rule),
             stateful: policy.stateful,
+            scope_signature: if is_any(scope_list) {
+                0
+            } else {
+                let mut hasher = crate::hash::FastHasher::default();
+                std::hash::Hash::hash(scope_list, &mut hasher);
+                std::hash::Hasher::finish(&hasher) | 1
+            },
         }
     }
 
@@ -734,10 +809,11 @@ impl Engine {
         let lists = self.member_rule_lists(Some(m));
         for (side, list) in lists.into_iter().enumerate() {
             let old = self.member_classifier[side][m as usize];
-            let new = self.acquire_classifier(list.clone());
-            self.member_classifier[side][m as usize] = new;
+            let chain = self.acquire_chain(&list);
+            self.member_classifier[side][m as usize] = chain;
+            self.member_fast[side][m as usize] = self.fast_chain(&chain);
             self.member_rules[side][m as usize] = list;
-            self.release_classifier(old);
+            self.release_chain(&old);
         }
     }
 
@@ -745,9 +821,63 @@ impl Engine {
         let lists = self.member_rule_lists(None);
         for (side, list) in lists.into_iter().enumerate() {
             let old = self.outsider_classifier[side];
-            self.outsider_classifier[side] = self.acquire_classifier(list);
-            self.release_classifier(old);
+            let chain = self.acquire_chain(&list);
+            self.outsider_classifier[side] = chain;
+            self.outsider_fast[side] = self.fast_chain(&chain);
+            self.release_chain(&old);
         }
+    }
+
+    /// Splits a port side's rule list (in table order) into runs of consecutive rules with
+    /// the same applied-to, never mixing rules before and after Environment's end, and
+    /// acquires a classifier per run. Beyond [`MAX_RUNS`] runs, the runs after the first
+    /// on each side of Environment's end are merged.
+    fn acquire_chain(&mut self, list: &[u32]) -> Chain {
+        let mut runs: Vec<(bool, Vec<u32>)> = Vec::new();
+        let mut last: Option<(u64, bool)> = None;
+        for &id in list {
+            let Some(Some(rule)) = self.rules.get(id as usize) else {
+                continue;
+            };
+            let at = (rule.scope_signature, rule.after_application);
+            match runs.last_mut() {
+                Some((_, run)) if last == Some(at) => run.push(id),
+                _ => runs.push((rule.after_application, vec![id])),
+            }
+            last = Some(at);
+        }
+        if runs.len() > MAX_RUNS {
+            let mut merged: Vec<(bool, Vec<u32>)> = Vec::new();
+            for (after, run) in runs {
+                let seen = merged.iter().filter(|(a, _)| *a == after).count();
+                match merged.last_mut() {
+                    Some((a, tail)) if *a == after && seen >= 2 => tail.extend(run),
+                    _ => merged.push((after, run)),
+                }
+            }
+            runs = merged;
+        }
+        let mut chain = NO_CHAIN;
+        for (slot, (_, run)) in chain.iter_mut().zip(runs) {
+            *slot = self.acquire_classifier(run);
+        }
+        chain
+    }
+
+    fn release_chain(&mut self, chain: &Chain) {
+        for &id in chain {
+            self.release_classifier(id);
+        }
+    }
+
+    fn fast_chain(&self, chain: &Chain) -> FastChain {
+        let mut fast = FastChain::default();
+        for (slot, &id) in fast.iter_mut().zip(chain) {
+            if let Some(Some(entry)) = self.classifiers.get(id as usize) {
+                *slot = Some(entry.block.clone());
+            }
+        }
+        fast
     }
 
     fn acquire_classifier(&mut self, key: Vec<u32>) -> u32 {
@@ -760,23 +890,21 @@ impl Engine {
             entry.users += 1;
             return id;
         }
-        let classifier = self.build_classifier(&key);
-        let entry = ClassifierEntry {
-            key: key.clone(),
-            classifier,
-            users: 1,
-        };
         let id = match self.free_classifiers.pop() {
-            Some(id) => {
-                self.classifiers[id as usize] = Some(Box::new(entry));
-                id
-            }
+            Some(id) => id,
             None => {
-                self.classifiers.push(Some(Box::new(entry)));
+                self.classifiers.push(None);
                 self.classifier_generation.push(0);
                 (self.classifiers.len() - 1) as u32
             }
         };
+        let (classifier, block) = self.build_classifier(&key, id);
+        self.classifiers[id as usize] = Some(Box::new(ClassifierEntry {
+            key: key.clone(),
+            classifier,
+            block,
+            users: 1,
+        }));
         let generation = &mut self.classifier_generation[id as usize];
         *generation = generation.wrapping_add(1);
         let generation = *generation;
@@ -809,7 +937,9 @@ impl Engine {
         }
     }
 
-    fn build_classifier(&self, key: &[u32]) -> Classifier {
+    /// The classifier of one run of rules: a compact block, or a full classifier and a
+    /// block naming entry `id`.
+    fn build_classifier(&self, key: &[u32], id: u32) -> (Option<Classifier>, Arc<[u32]>) {
         let mut subs = Vec::new();
         for &id in key {
             let Some(Some(rule)) = self.rules.get(id as usize) else {
@@ -831,7 +961,16 @@ impl Engine {
                 });
             }
         }
-        Classifier::new(&subs)
+        let after_application = key
+            .first()
+            .and_then(|&r| self.rules.get(r as usize))
+            .and_then(Option::as_ref)
+            .is_some_and(|r| r.after_application);
+        if let Some(block) = compact_block(&subs, after_application) {
+            return (None, block.into());
+        }
+        let header = BLOCK_FULL | (u32::from(after_application) * BLOCK_AFTER_APPLICATION);
+        (Some(Classifier::new(&subs)), Arc::from([header, id]))
     }
 
     /// Records that classifier `id` (of `generation`) was built with `rule`, dropping stale
@@ -874,15 +1013,34 @@ impl Engine {
         }
         ids.sort_unstable();
         ids.dedup();
-        for id in ids {
+        for &id in &ids {
             if let Some(key) = self.classifiers[id as usize]
                 .as_ref()
                 .map(|e| e.key.clone())
             {
-                let classifier = self.build_classifier(&key);
+                let (classifier, block) = self.build_classifier(&key, id);
                 if let Some(entry) = self.classifiers[id as usize].as_mut() {
                     entry.classifier = classifier;
+                    entry.block = block;
                 }
+            }
+        }
+        // Ports hold the blocks themselves: refresh those of the rebuilt classifiers.
+        let mut rebuilt = vec![false; self.classifiers.len()];
+        for &id in &ids {
+            rebuilt[id as usize] = true;
+        }
+        let rebuilt = |id: &u32| rebuilt.get(*id as usize).copied().unwrap_or(false);
+        for side in 0..2 {
+            for m in 0..self.member_classifier[side].len() {
+                let chain = self.member_classifier[side][m];
+                if chain.iter().any(rebuilt) {
+                    self.member_fast[side][m] = self.fast_chain(&chain);
+                }
+            }
+            let chain = self.outsider_classifier[side];
+            if chain.iter().any(rebuilt) {
+                self.outsider_fast[side] = self.fast_chain(&chain);
             }
         }
     }
@@ -906,7 +1064,8 @@ impl Engine {
             self.member_scope_groups.resize(new_len, Vec::new());
             for side in 0..2 {
                 self.member_rules[side].resize(new_len, Vec::new());
-                self.member_classifier[side].resize(new_len, NO_CLASSIFIER);
+                self.member_classifier[side].resize(new_len, NO_CHAIN);
+                self.member_fast[side].resize(new_len, FastChain::default());
             }
         }
         let mut dirty_groups: FastSet<u32> = FastSet::default();
@@ -1363,6 +1522,7 @@ fn never_rule() -> CompiledRule {
         destination_set: Vec::new(),
         services: Vec::new(),
         stateful: true,
+        scope_signature: u64::MAX,
     }
 }
 
