@@ -32,8 +32,11 @@ const MAX_TABLE_WORK: usize = 1 << 23;
 
 /// One conjunctive piece of a rule: address sets times one service box.
 pub(crate) struct SubRule<'a> {
-    /// The rule's slab id, what a match reports.
+    /// The rule's slab id, what a full classifier's match reports.
     pub rule: u32,
+    /// What a compact block's match reports: the rule's table order and decision, encoded
+    /// by the engine (below [`JUMPED`]).
+    pub verdict: u32,
     /// An Environment JUMP_TO_APPLICATION: a match continues at the first rule after
     /// Environment.
     pub jump: bool,
@@ -535,7 +538,7 @@ pub(crate) fn compact_block(subs: &[SubRule<'_>], after_application: bool) -> Op
     }
     let mut block = Vec::with_capacity(
         BLOCK_PREFIX
-            + subs.len()
+            + 2 * subs.len()
             + fields
                 .iter()
                 .map(|(f, _)| 3 * f.starts.len())
@@ -549,6 +552,7 @@ pub(crate) fn compact_block(subs: &[SubRule<'_>], after_application: bool) -> Op
     block.extend(fields.iter().map(|(f, _)| f.starts.len() as u32));
     block.extend([jumps as u32, (jumps >> 32) as u32]);
     block.extend(subs.iter().map(|s| s.rule));
+    block.extend(subs.iter().map(|s| s.verdict));
     for (field, sets) in &fields {
         block.extend_from_slice(&field.starts);
         for &class in &field.classes {
@@ -559,15 +563,16 @@ pub(crate) fn compact_block(subs: &[SubRule<'_>], after_application: bool) -> Op
     Some(block)
 }
 
-/// The deciding rule's slab id in a compact block for the flow's field values (source,
-/// destination, destination port, protocol, source port), [`NO_RULE`] or [`JUMPED`].
+/// The deciding rule's verdict word in a compact block for the flow's field values
+/// (source, destination, destination port, protocol, source port), [`NO_RULE`] or
+/// [`JUMPED`].
 #[inline]
 pub(crate) fn classify_compact(block: &[u32], values: [u32; 5]) -> u32 {
     let Some(&header) = block.first() else {
         return NO_RULE;
     };
     let subs = ((header >> 16) & 0xff) as usize;
-    let mut at = BLOCK_PREFIX + subs;
+    let mut at = BLOCK_PREFIX + 2 * subs;
     let mut matching = u64::MAX;
     for (f, &value) in values.iter().enumerate() {
         let n = block[1 + f] as usize;
@@ -605,7 +610,27 @@ pub(crate) fn classify_compact(block: &[u32], values: [u32; 5]) -> u32 {
     } else {
         first
     };
-    block[BLOCK_PREFIX + chosen as usize]
+    block[BLOCK_PREFIX + subs + chosen as usize]
+}
+
+/// The length in words of the compact block at the start of `block`.
+pub(crate) fn compact_len(block: &[u32]) -> usize {
+    let subs = block.first().map_or(0, |h| ((h >> 16) & 0xff) as usize);
+    BLOCK_PREFIX
+        + 2 * subs
+        + (1..6)
+            .map(|f| 3 * block.get(f).copied().unwrap_or(0) as usize)
+            .sum::<usize>()
+}
+
+/// The slab ids of a compact block's sub-rules and their verdict words, to re-encode
+/// after rules moved in the table.
+pub(crate) fn compact_rules_mut(block: &mut [u32]) -> (&[u32], &mut [u32]) {
+    let subs = block.first().map_or(0, |h| ((h >> 16) & 0xff) as usize);
+    let rest = block.get_mut(BLOCK_PREFIX..).unwrap_or_default();
+    let (rules, rest) = rest.split_at_mut(subs.min(rest.len()));
+    let verdicts = rest.get_mut(..subs).unwrap_or_default();
+    (rules, verdicts)
 }
 
 fn destination_sets_len(b: &Bitsets) -> usize {

@@ -10,11 +10,9 @@
 
 use crate::hash::{FastMap, FastSet};
 
-use std::sync::Arc;
-
 use crate::classifier::{
     BLOCK_AFTER_APPLICATION, BLOCK_FULL, Classifier, JUMPED, NO_RULE, SubRule, classify_compact,
-    compact_block,
+    compact_block, compact_len, compact_rules_mut,
 };
 use crate::flow::{Connection, Decision, Flow, Inventory, MemberId, Side, SideVerdict, Verdict};
 use crate::intervals::{self, Intervals};
@@ -31,9 +29,10 @@ const NO_CLASSIFIER: u32 = u32::MAX;
 const MAX_RUNS: usize = 4;
 /// The classifiers of one port side, in rule order, padded with [`NO_CLASSIFIER`].
 type Chain = [u32; MAX_RUNS];
-/// The classifiers' blocks of one port side, for lookups without further indirection.
-type FastChain = [Option<Arc<[u32]>>; MAX_RUNS];
 const NO_CHAIN: Chain = [NO_CLASSIFIER; MAX_RUNS];
+/// A verdict word: the rule's table order, its decision in the top two bits.
+const ORDER_BITS: u32 = 30;
+const ORDER_MASK: u32 = (1 << ORDER_BITS) - 1;
 const FULL: (u32, u32) = (0, u32::MAX);
 
 /// A protocol x source-port x destination-port box of a service.
@@ -115,8 +114,10 @@ struct ClassifierEntry {
     key: Vec<u32>,
     /// The full classifier of a run with more sub-rules than a compact block holds.
     classifier: Option<Classifier>,
-    /// The compact block (or, for a full classifier, a header naming this entry).
-    block: Arc<[u32]>,
+    /// Where the compact block (or, for a full classifier, a header naming this entry)
+    /// starts in the arena, and its length.
+    block_at: u32,
+    block_len: u32,
     users: u32,
 }
 
@@ -167,10 +168,14 @@ pub struct Engine {
     /// Per side (egress, ingress): each member's rule list and classifier.
     member_rules: [Vec<Vec<u32>>; 2],
     member_classifier: [Vec<Chain>; 2],
-    member_fast: [Vec<FastChain>; 2],
+    /// Per side, each member's chain as arena offsets of the blocks (lookups read these).
+    member_blocks: [Vec<Chain>; 2],
     /// The classifier of ids outside the inventory (only ANY-scoped rules reach them).
     outsider_classifier: [Chain; 2],
-    outsider_fast: [FastChain; 2],
+    outsider_blocks: [Chain; 2],
+    /// Every classifier's block, back to back; `arena_garbage` words belong to none.
+    arena: Arena,
+    arena_garbage: usize,
     classifiers: Vec<Option<Box<ClassifierEntry>>>,
     /// Per classifier slot, bumped each time the slot is filled: entries of
     /// `rule_classifiers` naming an older generation are stale.
@@ -180,6 +185,19 @@ pub struct Engine {
     /// Per rule slab id, the classifiers (slot, generation) built with the rule, so a change
     /// of a rule's address sets rebuilds only those. Stale entries are dropped lazily.
     rule_classifiers: Vec<Vec<(u32, u32)>>,
+}
+
+/// The classifiers' blocks, back to back. A clone keeps room to grow, so the first update
+/// of a cloned engine (read-copy-update) appends without copying the whole arena.
+#[derive(Debug, Default)]
+struct Arena(Vec<u32>);
+
+impl Clone for Arena {
+    fn clone(&self) -> Self {
+        let mut words = Vec::with_capacity(self.0.len() + self.0.len() / 8 + 1024);
+        words.extend_from_slice(&self.0);
+        Arena(words)
+    }
 }
 
 fn side_index(side: Side) -> usize {
@@ -263,9 +281,11 @@ impl Engine {
             member_scope_groups: Vec::new(),
             member_rules: [Vec::new(), Vec::new()],
             member_classifier: [Vec::new(), Vec::new()],
-            member_fast: [Vec::new(), Vec::new()],
+            member_blocks: [Vec::new(), Vec::new()],
             outsider_classifier: [NO_CHAIN; 2],
-            outsider_fast: Default::default(),
+            outsider_blocks: [NO_CHAIN; 2],
+            arena: Arena::default(),
+            arena_garbage: 0,
             classifiers: Vec::new(),
             classifier_generation: Vec::new(),
             free_classifiers: Vec::new(),
@@ -325,7 +345,7 @@ impl Engine {
         for side in 0..2 {
             engine.member_rules[side] = vec![Vec::new(); engine.members.len()];
             engine.member_classifier[side] = vec![NO_CHAIN; engine.members.len()];
-            engine.member_fast[side] = vec![FastChain::default(); engine.members.len()];
+            engine.member_blocks[side] = vec![NO_CHAIN; engine.members.len()];
         }
         for &m in &member_ids {
             engine.assign_member(m);
@@ -358,9 +378,9 @@ impl Engine {
     #[inline]
     pub fn side(&self, side: Side, member: MemberId, flow: &Flow) -> SideVerdict {
         let s = side_index(side);
-        let chain = self.member_fast[s]
+        let chain = self.member_blocks[s]
             .get(member)
-            .unwrap_or(&self.outsider_fast[s]);
+            .unwrap_or(&self.outsider_blocks[s]);
         let values = [
             u32::from(flow.src_ip),
             u32::from(flow.dst_ip),
@@ -369,13 +389,11 @@ impl Engine {
             u32::from(flow.src_port),
         ];
         // Every header first: the blocks' cache misses overlap instead of queuing.
-        let headers = chain
-            .each_ref()
-            .map(|b| b.as_ref().and_then(|b| b.first().copied()).unwrap_or(0));
+        let headers = chain.map(|at| self.arena.0.get(at as usize).copied().unwrap_or(0));
         let mut jumped = false;
-        let mut rule = NO_RULE;
-        for (block, &header) in chain.iter().zip(&headers) {
-            let Some(block) = block else {
+        let mut verdict = NO_RULE;
+        for (&at, &header) in chain.iter().zip(&headers) {
+            let Some(block) = self.arena.0.get(at as usize..) else {
                 break;
             };
             // After a jump only rules after Environment count.
@@ -388,13 +406,17 @@ impl Engine {
                     .and_then(|&id| self.classifiers.get(id as usize))
                 {
                     Some(Some(entry)) => entry.classifier.as_ref().map_or(NO_RULE, |c| {
-                        c.classify(
+                        match c.classify(
                             values[0],
                             values[1],
                             flow.protocol,
                             flow.src_port,
                             flow.dst_port,
-                        )
+                        ) {
+                            NO_RULE => NO_RULE,
+                            JUMPED => JUMPED,
+                            rule => self.verdict_word(rule),
+                        }
                     }),
                     _ => NO_RULE,
                 }
@@ -405,22 +427,84 @@ impl Engine {
                 NO_RULE => {}
                 JUMPED => jumped = true,
                 found => {
-                    rule = found;
+                    verdict = found;
                     break;
                 }
             }
         }
-        match self.rule_meta.get(rule as usize) {
-            Some(meta) if rule != NO_RULE => SideVerdict {
-                member,
-                decision: meta.decision,
-                rule: Some(meta.order as usize),
-            },
-            _ => SideVerdict {
+        if verdict == NO_RULE {
+            return SideVerdict {
                 member,
                 decision: Decision::Allow,
                 rule: None,
+            };
+        }
+        SideVerdict {
+            member,
+            decision: match verdict >> ORDER_BITS {
+                0 => Decision::Allow,
+                1 => Decision::Drop,
+                _ => Decision::Reject,
             },
+            rule: Some((verdict & ORDER_MASK) as usize),
+        }
+    }
+
+    /// A rule's verdict word (table order and decision).
+    fn verdict_word(&self, rule: u32) -> u32 {
+        self.rule_meta.get(rule as usize).map_or(NO_RULE, |meta| {
+            let decision = match meta.decision {
+                Decision::Allow => 0,
+                Decision::Drop => 1,
+                Decision::Reject => 2,
+            };
+            (meta.order & ORDER_MASK) | (decision << ORDER_BITS)
+        })
+    }
+
+    /// Re-encodes every compact block's verdict words after rules moved in the table.
+    fn refresh_verdict_words(&mut self) {
+        let mut arena = std::mem::take(&mut self.arena.0);
+        // One pass over the arena in address order (garbage blocks are re-encoded too).
+        let mut at = 0;
+        while let Some(&header) = arena.get(at) {
+            if header & BLOCK_FULL != 0 {
+                at += 2;
+                continue;
+            }
+            let len = compact_len(&arena[at..]);
+            let Some(block) = arena.get_mut(at..at + len) else {
+                break;
+            };
+            let (rules, verdicts) = compact_rules_mut(block);
+            for (verdict, &rule) in verdicts.iter_mut().zip(rules) {
+                *verdict = self.verdict_word(rule);
+            }
+            at += len.max(1);
+        }
+        self.arena.0 = arena;
+    }
+
+    /// Copies the live blocks into a fresh arena once more than half of it is garbage,
+    /// and points the chains at their new places.
+    fn compact_arena(&mut self) {
+        if self.arena_garbage <= self.arena.0.len() / 2 + 64 {
+            return;
+        }
+        let mut arena = Vec::with_capacity(self.arena.0.len() - self.arena_garbage);
+        for entry in self.classifiers.iter_mut().flatten() {
+            let at = entry.block_at as usize;
+            let block = &self.arena.0[at..at + entry.block_len as usize];
+            entry.block_at = arena.len() as u32;
+            arena.extend_from_slice(block);
+        }
+        self.arena.0 = arena;
+        self.arena_garbage = 0;
+        for side in 0..2 {
+            for m in 0..self.member_classifier[side].len() {
+                self.member_blocks[side][m] = self.block_chain(&self.member_classifier[side][m]);
+            }
+            self.outsider_blocks[side] = self.block_chain(&self.outsider_classifier[side]);
         }
     }
 
@@ -457,7 +541,8 @@ impl Engine {
                 .count(),
             classifier_bytes: live
                 .map(|c| {
-                    c.block.len() * 4 + c.classifier.as_ref().map_or(0, Classifier::heap_bytes)
+                    c.block_len as usize * 4
+                        + c.classifier.as_ref().map_or(0, Classifier::heap_bytes)
                 })
                 .sum(),
             max_rules_per_port: self
@@ -811,7 +896,7 @@ impl Engine {
             let old = self.member_classifier[side][m as usize];
             let chain = self.acquire_chain(&list);
             self.member_classifier[side][m as usize] = chain;
-            self.member_fast[side][m as usize] = self.fast_chain(&chain);
+            self.member_blocks[side][m as usize] = self.block_chain(&chain);
             self.member_rules[side][m as usize] = list;
             self.release_chain(&old);
         }
@@ -823,7 +908,7 @@ impl Engine {
             let old = self.outsider_classifier[side];
             let chain = self.acquire_chain(&list);
             self.outsider_classifier[side] = chain;
-            self.outsider_fast[side] = self.fast_chain(&chain);
+            self.outsider_blocks[side] = self.block_chain(&chain);
             self.release_chain(&old);
         }
     }
@@ -870,14 +955,11 @@ impl Engine {
         }
     }
 
-    fn fast_chain(&self, chain: &Chain) -> FastChain {
-        let mut fast = FastChain::default();
-        for (slot, &id) in fast.iter_mut().zip(chain) {
-            if let Some(Some(entry)) = self.classifiers.get(id as usize) {
-                *slot = Some(entry.block.clone());
-            }
-        }
-        fast
+    fn block_chain(&self, chain: &Chain) -> Chain {
+        chain.map(|id| match self.classifiers.get(id as usize) {
+            Some(Some(entry)) => entry.block_at,
+            _ => NO_CLASSIFIER,
+        })
     }
 
     fn acquire_classifier(&mut self, key: Vec<u32>) -> u32 {
@@ -899,10 +981,13 @@ impl Engine {
             }
         };
         let (classifier, block) = self.build_classifier(&key, id);
+        let block_at = self.arena.0.len() as u32;
+        self.arena.0.extend_from_slice(&block);
         self.classifiers[id as usize] = Some(Box::new(ClassifierEntry {
             key: key.clone(),
             classifier,
-            block,
+            block_at,
+            block_len: block.len() as u32,
             users: 1,
         }));
         let generation = &mut self.classifier_generation[id as usize];
@@ -930,6 +1015,7 @@ impl Engine {
             None => false,
         };
         if gone && let Some(entry) = slot.take() {
+            self.arena_garbage += entry.block_len as usize;
             if self.classifier_by_key.get(&entry.key) == Some(&id) {
                 self.classifier_by_key.remove(&entry.key);
             }
@@ -939,7 +1025,7 @@ impl Engine {
 
     /// The classifier of one run of rules: a compact block, or a full classifier and a
     /// block naming entry `id`.
-    fn build_classifier(&self, key: &[u32], id: u32) -> (Option<Classifier>, Arc<[u32]>) {
+    fn build_classifier(&self, key: &[u32], id: u32) -> (Option<Classifier>, Vec<u32>) {
         let mut subs = Vec::new();
         for &id in key {
             let Some(Some(rule)) = self.rules.get(id as usize) else {
@@ -951,6 +1037,7 @@ impl Engine {
             for service in &rule.services {
                 subs.push(SubRule {
                     rule: id,
+                    verdict: self.verdict_word(id),
                     jump: rule.kind == RuleKind::Jump,
                     after_application: rule.after_application,
                     sources: &rule.source_set,
@@ -967,10 +1054,10 @@ impl Engine {
             .and_then(Option::as_ref)
             .is_some_and(|r| r.after_application);
         if let Some(block) = compact_block(&subs, after_application) {
-            return (None, block.into());
+            return (None, block);
         }
         let header = BLOCK_FULL | (u32::from(after_application) * BLOCK_AFTER_APPLICATION);
-        (Some(Classifier::new(&subs)), Arc::from([header, id]))
+        (Some(Classifier::new(&subs)), vec![header, id])
     }
 
     /// Records that classifier `id` (of `generation`) was built with `rule`, dropping stale
@@ -1019,9 +1106,13 @@ impl Engine {
                 .map(|e| e.key.clone())
             {
                 let (classifier, block) = self.build_classifier(&key, id);
+                let block_at = self.arena.0.len() as u32;
+                self.arena.0.extend_from_slice(&block);
                 if let Some(entry) = self.classifiers[id as usize].as_mut() {
                     entry.classifier = classifier;
-                    entry.block = block;
+                    self.arena_garbage += entry.block_len as usize;
+                    entry.block_at = block_at;
+                    entry.block_len = block.len() as u32;
                 }
             }
         }
@@ -1035,12 +1126,12 @@ impl Engine {
             for m in 0..self.member_classifier[side].len() {
                 let chain = self.member_classifier[side][m];
                 if chain.iter().any(rebuilt) {
-                    self.member_fast[side][m] = self.fast_chain(&chain);
+                    self.member_blocks[side][m] = self.block_chain(&chain);
                 }
             }
             let chain = self.outsider_classifier[side];
             if chain.iter().any(rebuilt) {
-                self.outsider_fast[side] = self.fast_chain(&chain);
+                self.outsider_blocks[side] = self.block_chain(&chain);
             }
         }
     }
@@ -1065,7 +1156,7 @@ impl Engine {
             for side in 0..2 {
                 self.member_rules[side].resize(new_len, Vec::new());
                 self.member_classifier[side].resize(new_len, NO_CHAIN);
-                self.member_fast[side].resize(new_len, FastChain::default());
+                self.member_blocks[side].resize(new_len, NO_CHAIN);
             }
         }
         let mut dirty_groups: FastSet<u32> = FastSet::default();
@@ -1112,6 +1203,7 @@ impl Engine {
         for &id in &ids {
             self.assign_member(id);
         }
+        self.compact_arena();
     }
 
     /// Refreshes the peer sets of groups whose members changed and rebuilds the
@@ -1259,6 +1351,8 @@ impl Engine {
                 }
             }
         }
+        // Blocks report table orders: the moved rules' words change.
+        self.refresh_verdict_words();
         let new_groups: Vec<u32> = slots
             .rules
             .iter()
@@ -1299,6 +1393,7 @@ impl Engine {
             self.assign_member(m);
         }
         self.assign_outsiders();
+        self.compact_arena();
     }
 
     /// Brings groups and services the policy refers to up to date; false when a change
