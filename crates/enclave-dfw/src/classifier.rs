@@ -20,6 +20,8 @@ pub(crate) const COMPACT_SUBS: usize = 64;
 pub(crate) const BLOCK_AFTER_APPLICATION: u32 = 1;
 /// Compact block header bits: not compact; word 1 is the full classifier's id.
 pub(crate) const BLOCK_FULL: u32 = 2;
+/// Compact block header bits: at most 32 sub-rules, so a rule set is one word.
+const BLOCK_NARROW: u32 = 4;
 /// Field lengths up to which a lookup counts starts instead of searching.
 const LINEAR_STARTS: usize = 24;
 /// Words before a compact block's rule ids: header, five field lengths, the jump mask.
@@ -536,16 +538,18 @@ pub(crate) fn compact_block(subs: &[SubRule<'_>], after_application: bool) -> Op
             jumps |= 1 << i;
         }
     }
+    let set_words = if subs.len() <= 32 { 1 } else { 2 };
     let mut block = Vec::with_capacity(
         BLOCK_PREFIX
             + 2 * subs.len()
             + fields
                 .iter()
-                .map(|(f, _)| 3 * f.starts.len())
+                .map(|(f, _)| (1 + set_words) * f.starts.len())
                 .sum::<usize>(),
     );
     block.push(
         (u32::from(after_application) * BLOCK_AFTER_APPLICATION)
+            | (u32::from(set_words == 1) * BLOCK_NARROW)
             | ((application_start as u32) << 8)
             | ((subs.len() as u32) << 16),
     );
@@ -557,7 +561,10 @@ pub(crate) fn compact_block(subs: &[SubRule<'_>], after_application: bool) -> Op
         block.extend_from_slice(&field.starts);
         for &class in &field.classes {
             let bits = sets.get(class as usize)[0];
-            block.extend([bits as u32, (bits >> 32) as u32]);
+            block.push(bits as u32);
+            if set_words == 2 {
+                block.push((bits >> 32) as u32);
+            }
         }
     }
     Some(block)
@@ -571,6 +578,16 @@ pub(crate) fn classify_compact(block: &[u32], values: [u32; 5]) -> u32 {
     let Some(&header) = block.first() else {
         return NO_RULE;
     };
+    if header & BLOCK_NARROW != 0 {
+        classify_words::<1>(block, header, values)
+    } else {
+        classify_words::<2>(block, header, values)
+    }
+}
+
+/// [`classify_compact`] with `WORDS` words per rule set.
+#[inline(always)]
+fn classify_words<const WORDS: usize>(block: &[u32], header: u32, values: [u32; 5]) -> u32 {
     let subs = ((header >> 16) & 0xff) as usize;
     let mut at = BLOCK_PREFIX + 2 * subs;
     let mut matching = u64::MAX;
@@ -587,12 +604,16 @@ pub(crate) fn classify_compact(block: &[u32], values: [u32; 5]) -> u32 {
             starts.partition_point(|&s| s <= value)
         }
         .saturating_sub(1);
-        let bits = at + n + 2 * i;
-        matching &= u64::from(block[bits]) | (u64::from(block[bits + 1]) << 32);
+        let bits = at + n + WORDS * i;
+        let mut set = u64::from(block[bits]);
+        if WORDS == 2 {
+            set |= u64::from(block[bits + 1]) << 32;
+        }
+        matching &= set;
         if matching == 0 {
             return NO_RULE;
         }
-        at += 3 * n;
+        at += (1 + WORDS) * n;
     }
     let first = matching.trailing_zeros();
     let jumps = u64::from(block[6]) | (u64::from(block[7]) << 32);
@@ -615,11 +636,13 @@ pub(crate) fn classify_compact(block: &[u32], values: [u32; 5]) -> u32 {
 
 /// The length in words of the compact block at the start of `block`.
 pub(crate) fn compact_len(block: &[u32]) -> usize {
-    let subs = block.first().map_or(0, |h| ((h >> 16) & 0xff) as usize);
+    let header = block.first().copied().unwrap_or(0);
+    let subs = ((header >> 16) & 0xff) as usize;
+    let set_words = if header & BLOCK_NARROW != 0 { 1 } else { 2 };
     BLOCK_PREFIX
         + 2 * subs
         + (1..6)
-            .map(|f| 3 * block.get(f).copied().unwrap_or(0) as usize)
+            .map(|f| (1 + set_words) * block.get(f).copied().unwrap_or(0) as usize)
             .sum::<usize>()
 }
 
