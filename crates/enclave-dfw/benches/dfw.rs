@@ -3,7 +3,11 @@
 //! applied to its pod selector's group, ingress rules from peer selector groups with port
 //! entries, an egress rule to an ipBlock, an ALLOWLIST implicit drop; per namespace a default
 //! policy; a few cluster-wide Infrastructure rules with address literals), against the
-//! reference evaluator in the same run. Plain std timing; prints a markdown table.
+//! reference evaluator in the same run. Plain std timing; prints a markdown table. Verdict
+//! latencies are per call (p50/p99, timer cost subtracted) and per batch (mean); updates
+//! are the median of five trials, each on a fresh clone of the compiled engine.
+//! "Classifiers (tabled)": distinct per-run classifiers, of which full table classifiers
+//! (compact bitset blocks are the rest).
 //!
 //! `cargo bench -p enclave-dfw` (`-- --quick` skips the 100,000-rule workload;
 //! `-- --profile-compile` and `-- --profile-evaluate` only loop updates or verdicts, for

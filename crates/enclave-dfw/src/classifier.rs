@@ -1,10 +1,12 @@
-//! The per-port classifier: the rules applied to one port on one side, decomposed field by
-//! field (source address, destination address, protocol, source port, destination port) into
-//! elementary intervals whose rule bitsets are deduplicated into classes, then combined
-//! pairwise into equivalence tables (recursive flow classification) down to one table that
-//! holds the first matching rule. A lookup is five small searches and four table reads,
-//! whatever the number of rules. When a table would grow too big the classifier keeps the
-//! field bitsets and ANDs them at lookup instead (still one pass over the rule words).
+//! The classifier of one run of rules on one port side, decomposed field by field (source
+//! address, destination address, protocol, source port, destination port) into elementary
+//! intervals whose rule bitsets are deduplicated into classes. Up to 64 sub-rules it is a
+//! compact block: per field the interval starts and each interval's rule set in one or two
+//! words, looked up as five small searches, an AND and the first set bit. Larger runs
+//! combine the classes pairwise into equivalence tables (recursive flow classification)
+//! down to one table that holds the first matching rule: five small searches and four table
+//! reads, whatever the number of rules. When a table would grow too big the classifier keeps
+//! the field bitsets and ANDs them at lookup instead (still one pass over the rule words).
 
 use crate::hash::{FastMap, hash_words};
 

@@ -1,12 +1,17 @@
 //! The compiled firewall engine: groups resolved to member sets and address sets once, each
 //! rule compiled to address interval sets and service boxes, and per port and side the rules
-//! applied to it (applied-to and direction filtered at compile time) compiled into a
-//! [`Classifier`] whose lookup cost does not grow with the number of rules. Ports with the
-//! same rule list share one classifier. Verdicts are exactly those of
-//! [`crate::Reference`], with rule indices into the same [`Ruleset`].
+//! applied to it (applied-to and direction filtered at compile time) split into runs of
+//! consecutive rules with the same applied-to, each run compiled once into a classifier
+//! that every port with that run shares (the cluster-wide rules are one classifier for all
+//! ports). A port side chains at most four runs; a run of up to 64 sub-rules is a compact
+//! bitset block in one arena, a larger one a [`Classifier`]; either way the lookup cost does
+//! not grow with the number of rules. Verdicts are exactly those of [`crate::Reference`],
+//! with rule indices into the same [`Ruleset`].
 //!
 //! Incremental updates ([`Engine::update_members`], [`Engine::update_policy`]) rebuild only
-//! the classifiers whose rules or rule lists changed; the result equals a fresh compile.
+//! the classifiers whose rules or rule lists changed (found through a rule -> classifier
+//! index) and splice the changed policy into the rule table; the result equals a fresh
+//! compile.
 
 use crate::hash::{FastMap, FastSet};
 
@@ -212,9 +217,10 @@ fn side_index(side: Side) -> usize {
 pub struct EngineStats {
     /// Rules in the table.
     pub rules: usize,
-    /// Distinct classifiers (ports with the same rule list share one).
+    /// Distinct classifiers (one per distinct run of rules; ports share them).
     pub classifiers: usize,
-    /// Classifiers that fell back to bitset lookups.
+    /// Classifiers that look up bitsets: compact blocks, and full classifiers whose
+    /// tables would be too big.
     pub bitset_classifiers: usize,
     /// Approximate heap bytes of the classifiers.
     pub classifier_bytes: usize,
