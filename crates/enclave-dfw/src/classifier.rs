@@ -1,15 +1,33 @@
-//! The per-port classifier: the rules applied to one port on one side, decomposed field by
-//! field (source address, destination address, protocol, source port, destination port) into
-//! elementary intervals whose rule bitsets are deduplicated into classes, then combined
-//! pairwise into equivalence tables (recursive flow classification) down to one table that
-//! holds the first matching rule. A lookup is five small searches and four table reads,
-//! whatever the number of rules. When a table would grow too big the classifier keeps the
-//! field bitsets and ANDs them at lookup instead (still one pass over the rule words).
+//! The classifier of one run of rules on one port side, decomposed field by field (source
+//! address, destination address, protocol, source port, destination port) into elementary
+//! intervals whose rule bitsets are deduplicated into classes. Up to 64 sub-rules it is a
+//! compact block: per field the interval starts and each interval's rule set in one or two
+//! words, looked up as five small searches, an AND and the first set bit. Larger runs
+//! combine the classes pairwise into equivalence tables (recursive flow classification)
+//! down to one table that holds the first matching rule: five small searches and four table
+//! reads, whatever the number of rules. When a table would grow too big the classifier keeps
+//! the field bitsets and ANDs them at lookup instead (still one pass over the rule words).
 
 use crate::hash::{FastMap, hash_words};
 
 /// No rule matched.
 pub(crate) const NO_RULE: u32 = u32::MAX;
+/// The first match was an Environment jump and no rule after Environment matched: the
+/// search continues in the port's later classifiers, from the first rule after Environment.
+pub(crate) const JUMPED: u32 = u32::MAX - 1;
+
+/// Most sub-rules of a compact classifier (one 64-bit word per class).
+pub(crate) const COMPACT_SUBS: usize = 64;
+/// Compact block header bits: the classifier holds rules after Environment only.
+pub(crate) const BLOCK_AFTER_APPLICATION: u32 = 1;
+/// Compact block header bits: not compact; word 1 is the full classifier's id.
+pub(crate) const BLOCK_FULL: u32 = 2;
+/// Compact block header bits: at most 32 sub-rules, so a rule set is one word.
+const BLOCK_NARROW: u32 = 4;
+/// Field lengths up to which a lookup counts starts instead of searching.
+const LINEAR_STARTS: usize = 24;
+/// Words before a compact block's rule ids: header, five field lengths, the jump mask.
+const BLOCK_PREFIX: usize = 8;
 
 /// Most entries of one combination table before falling back to bitset lookups.
 const MAX_TABLE_ENTRIES: usize = 1 << 18;
@@ -18,8 +36,11 @@ const MAX_TABLE_WORK: usize = 1 << 23;
 
 /// One conjunctive piece of a rule: address sets times one service box.
 pub(crate) struct SubRule<'a> {
-    /// The rule's slab id, what a match reports.
+    /// The rule's slab id, what a full classifier's match reports.
     pub rule: u32,
+    /// What a compact block's match reports: the rule's table order and decision, encoded
+    /// by the engine (below [`JUMPED`]).
+    pub verdict: u32,
     /// An Environment JUMP_TO_APPLICATION: a match continues at the first rule after
     /// Environment.
     pub jump: bool,
@@ -378,13 +399,14 @@ impl Classifier {
             return NO_RULE;
         };
         let chosen = if self.jumps.get(first).copied().unwrap_or(false) {
-            first_set(matching, self.application_start)
+            match first_set(matching, self.application_start) {
+                Some(i) => i,
+                None => return JUMPED,
+            }
         } else {
-            Some(first)
+            first
         };
-        chosen
-            .and_then(|i| self.rules.get(i).copied())
-            .unwrap_or(NO_RULE)
+        self.rules.get(chosen).copied().unwrap_or(NO_RULE)
     }
 
     /// The deciding rule's slab id for a flow, or [`NO_RULE`].
@@ -427,7 +449,10 @@ impl Classifier {
                 ];
                 let first = first_common(&sets, 0);
                 let chosen = match first {
-                    Some(i) if self.jumps[i] => first_common(&sets, self.application_start),
+                    Some(i) if self.jumps[i] => match first_common(&sets, self.application_start) {
+                        Some(i) => Some(i),
+                        None => return JUMPED,
+                    },
                     other => other,
                 };
                 chosen.map_or(NO_RULE, |i| self.rules[i])
@@ -474,6 +499,163 @@ impl Classifier {
             + 1024
             + mode
     }
+}
+
+/// Builds the compact block of at most [`COMPACT_SUBS`] sub-rules (given in evaluation
+/// order): every field's elementary interval starts with the 64-bit set of sub-rules each
+/// interval matches, in one allocation. `None` when there are more sub-rules.
+pub(crate) fn compact_block(subs: &[SubRule<'_>], after_application: bool) -> Option<Vec<u32>> {
+    if subs.len() > COMPACT_SUBS {
+        return None;
+    }
+    let application_start = subs
+        .iter()
+        .position(|s| s.after_application)
+        .unwrap_or(subs.len());
+    let singles = |f: fn(&SubRule<'_>) -> (u32, u32)| -> Vec<[(u32, u32); 1]> {
+        subs.iter().map(|s| [f(s)]).collect()
+    };
+    let protocols = singles(|s| s.protocols);
+    let source_ports = singles(|s| s.source_ports);
+    let destination_ports = singles(|s| s.destination_ports);
+    // Lookup order: the most selective fields first, so a miss stops early.
+    let fields = [
+        Field::build(1, u32::MAX, subs.iter().map(|s| s.sources).enumerate()),
+        Field::build(1, u32::MAX, subs.iter().map(|s| s.destinations).enumerate()),
+        Field::build(
+            1,
+            65535,
+            destination_ports.iter().map(|r| r.as_slice()).enumerate(),
+        ),
+        Field::build(1, 255, protocols.iter().map(|r| r.as_slice()).enumerate()),
+        Field::build(
+            1,
+            65535,
+            source_ports.iter().map(|r| r.as_slice()).enumerate(),
+        ),
+    ];
+    let mut jumps = 0u64;
+    for (i, s) in subs.iter().enumerate() {
+        if s.jump {
+            jumps |= 1 << i;
+        }
+    }
+    let set_words = if subs.len() <= 32 { 1 } else { 2 };
+    let mut block = Vec::with_capacity(
+        BLOCK_PREFIX
+            + 2 * subs.len()
+            + fields
+                .iter()
+                .map(|(f, _)| (1 + set_words) * f.starts.len())
+                .sum::<usize>(),
+    );
+    block.push(
+        (u32::from(after_application) * BLOCK_AFTER_APPLICATION)
+            | (u32::from(set_words == 1) * BLOCK_NARROW)
+            | ((application_start as u32) << 8)
+            | ((subs.len() as u32) << 16),
+    );
+    block.extend(fields.iter().map(|(f, _)| f.starts.len() as u32));
+    block.extend([jumps as u32, (jumps >> 32) as u32]);
+    block.extend(subs.iter().map(|s| s.rule));
+    block.extend(subs.iter().map(|s| s.verdict));
+    for (field, sets) in &fields {
+        block.extend_from_slice(&field.starts);
+        for &class in &field.classes {
+            let bits = sets.get(class as usize)[0];
+            block.push(bits as u32);
+            if set_words == 2 {
+                block.push((bits >> 32) as u32);
+            }
+        }
+    }
+    Some(block)
+}
+
+/// The deciding rule's verdict word in a compact block for the flow's field values
+/// (source, destination, destination port, protocol, source port), [`NO_RULE`] or
+/// [`JUMPED`].
+#[inline]
+pub(crate) fn classify_compact(block: &[u32], values: [u32; 5]) -> u32 {
+    let Some(&header) = block.first() else {
+        return NO_RULE;
+    };
+    if header & BLOCK_NARROW != 0 {
+        classify_words::<1>(block, header, values)
+    } else {
+        classify_words::<2>(block, header, values)
+    }
+}
+
+/// [`classify_compact`] with `WORDS` words per rule set.
+#[inline(always)]
+fn classify_words<const WORDS: usize>(block: &[u32], header: u32, values: [u32; 5]) -> u32 {
+    let subs = ((header >> 16) & 0xff) as usize;
+    let mut at = BLOCK_PREFIX + 2 * subs;
+    let mut matching = u64::MAX;
+    for (f, &value) in values.iter().enumerate() {
+        let n = block[1 + f] as usize;
+        let starts = &block[at..at + n];
+        // Few starts: count them without branches (the loads do not wait on each other).
+        let i = if n <= LINEAR_STARTS {
+            starts
+                .iter()
+                .map(|&s| usize::from(s <= value))
+                .sum::<usize>()
+        } else {
+            starts.partition_point(|&s| s <= value)
+        }
+        .saturating_sub(1);
+        let bits = at + n + WORDS * i;
+        let mut set = u64::from(block[bits]);
+        if WORDS == 2 {
+            set |= u64::from(block[bits + 1]) << 32;
+        }
+        matching &= set;
+        if matching == 0 {
+            return NO_RULE;
+        }
+        at += (1 + WORDS) * n;
+    }
+    let first = matching.trailing_zeros();
+    let jumps = u64::from(block[6]) | (u64::from(block[7]) << 32);
+    let chosen = if (jumps >> first) & 1 != 0 {
+        let application_start = (header >> 8) & 0xff;
+        let later = if application_start >= 64 {
+            0
+        } else {
+            matching & (u64::MAX << application_start)
+        };
+        if later == 0 {
+            return JUMPED;
+        }
+        later.trailing_zeros()
+    } else {
+        first
+    };
+    block[BLOCK_PREFIX + subs + chosen as usize]
+}
+
+/// The length in words of the compact block at the start of `block`.
+pub(crate) fn compact_len(block: &[u32]) -> usize {
+    let header = block.first().copied().unwrap_or(0);
+    let subs = ((header >> 16) & 0xff) as usize;
+    let set_words = if header & BLOCK_NARROW != 0 { 1 } else { 2 };
+    BLOCK_PREFIX
+        + 2 * subs
+        + (1..6)
+            .map(|f| (1 + set_words) * block.get(f).copied().unwrap_or(0) as usize)
+            .sum::<usize>()
+}
+
+/// The slab ids of a compact block's sub-rules and their verdict words, to re-encode
+/// after rules moved in the table.
+pub(crate) fn compact_rules_mut(block: &mut [u32]) -> (&[u32], &mut [u32]) {
+    let subs = block.first().map_or(0, |h| ((h >> 16) & 0xff) as usize);
+    let rest = block.get_mut(BLOCK_PREFIX..).unwrap_or_default();
+    let (rules, rest) = rest.split_at_mut(subs.min(rest.len()));
+    let verdicts = rest.get_mut(..subs).unwrap_or_default();
+    (rules, verdicts)
 }
 
 fn destination_sets_len(b: &Bitsets) -> usize {

@@ -8,13 +8,14 @@
 //!
 //! One entry per connection, keyed by the 5-tuple with the endpoints in canonical order (the
 //! lower address and port first), so the reply direction finds the same entry in one probe.
+//! The table is a flat open-addressing array (linear probing, backward-shift deletion) of
+//! 32-byte slots holding the key, state, timer and rules, so a hit reads one cache line; the
+//! members an entry remembers (needed only to revalidate) live in a parallel array.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use crate::engine::Engine;
 use crate::flow::{Connection, Decision, Flow, MemberId, Verdict};
-use crate::hash::FastState;
 use crate::literal::protocol;
 use crate::stats::Stats;
 
@@ -103,6 +104,18 @@ enum State {
     Datagram,
 }
 
+impl State {
+    fn from_bits(bits: u8) -> State {
+        match bits {
+            0 => State::TcpOpening,
+            1 => State::TcpEstablished,
+            2 => State::TcpFinWait,
+            3 => State::TcpClosed,
+            _ => State::Datagram,
+        }
+    }
+}
+
 const NO_MEMBER: u32 = u32::MAX;
 const NO_RULE: u32 = u32::MAX;
 
@@ -122,37 +135,230 @@ struct Entry {
     flags: u8,
 }
 
+/// The second key word uses the low 48 bits; the slot keeps state and flags above them.
+const KEY_BITS: u64 = (1 << 48) - 1;
+const STATE_SHIFT: u32 = 48;
+const FLAGS_SHIFT: u32 = 56;
+
+/// One slot of the table: the key, state and flags, the timer (0: empty; a live entry
+/// always expires after its creation time plus a lifetime, so never at 0) and the rules.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(align(32))]
+struct Slot {
+    addresses: u64,
+    /// Key bits, then state and flags.
+    rest: u64,
+    expires_at: u64,
+    /// Egress and ingress rule (table indices) or [`NO_RULE`].
+    rules: [u32; 2],
+}
+
+impl Slot {
+    #[inline]
+    fn holds(&self, key: &Key) -> bool {
+        self.addresses == key.0 && self.rest & KEY_BITS == key.1
+    }
+
+    fn key(&self) -> Key {
+        Key(self.addresses, self.rest & KEY_BITS)
+    }
+
+    #[inline]
+    fn state(&self) -> State {
+        State::from_bits((self.rest >> STATE_SHIFT) as u8)
+    }
+
+    #[inline]
+    fn flags(&self) -> u8 {
+        (self.rest >> FLAGS_SHIFT) as u8
+    }
+
+    #[inline]
+    fn set_state_flags(&mut self, state: State, flags: u8) {
+        self.rest = (self.rest & KEY_BITS)
+            | (u64::from(state as u8) << STATE_SHIFT)
+            | (u64::from(flags) << FLAGS_SHIFT);
+    }
+
+    fn entry(&self, members: [u32; 2]) -> Entry {
+        Entry {
+            expires_at: self.expires_at,
+            egress_rule: self.rules[0],
+            ingress_rule: self.rules[1],
+            source: members[0],
+            destination: members[1],
+            state: self.state(),
+            flags: self.flags(),
+        }
+    }
+
+    fn new(key: &Key, entry: &Entry) -> Slot {
+        let mut slot = Slot {
+            addresses: key.0,
+            rest: key.1 & KEY_BITS,
+            expires_at: entry.expires_at.max(1),
+            rules: [entry.egress_rule, entry.ingress_rule],
+        };
+        slot.set_state_flags(entry.state, entry.flags);
+        slot
+    }
+}
+
+/// Smallest table (slots) once anything is tracked.
+const MIN_SLOTS: usize = 16;
+
+/// A flat open-addressing table: linear probing from a seeded multiplicative hash, grown
+/// at 7/8 load, deletions shift later entries back (no tombstones).
+#[derive(Debug, Clone, Default)]
+struct FlatTable {
+    slots: Vec<Slot>,
+    /// Source and destination member of each slot's entry.
+    members: Vec<[u32; 2]>,
+    len: usize,
+    seed: u64,
+}
+
+impl FlatTable {
+    #[inline]
+    fn home(&self, key: &Key) -> usize {
+        const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mixed = u128::from((key.0 ^ self.seed).wrapping_mul(MULTIPLIER) ^ key.1)
+            * u128::from(MULTIPLIER);
+        let hash = (mixed as u64) ^ ((mixed >> 64) as u64);
+        hash as usize & (self.slots.len() - 1)
+    }
+
+    #[inline]
+    fn find(&self, key: &Key) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let slot = &self.slots[i];
+            if slot.expires_at == 0 {
+                return None;
+            }
+            if slot.holds(key) {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Inserts or replaces; returns the replaced entry.
+    fn insert(&mut self, key: &Key, entry: &Entry) -> Option<Entry> {
+        let members = [entry.source, entry.destination];
+        if let Some(i) = self.find(key) {
+            let old = self.slots[i].entry(self.members[i]);
+            self.slots[i] = Slot::new(key, entry);
+            self.members[i] = members;
+            return Some(old);
+        }
+        self.reserve(1);
+        self.put(Slot::new(key, entry), members);
+        None
+    }
+
+    /// Places a slot whose key is not in the table (room is reserved).
+    fn put(&mut self, slot: Slot, members: [u32; 2]) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(&slot.key());
+        while self.slots[i].expires_at != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = slot;
+        self.members[i] = members;
+        self.len += 1;
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        let need = self.len.saturating_add(additional);
+        let mut capacity = self.slots.len().max(MIN_SLOTS);
+        while need.saturating_mul(8) > capacity.saturating_mul(7) {
+            capacity = capacity.saturating_mul(2);
+        }
+        if capacity != self.slots.len() {
+            self.rebuild(capacity, |_, _| true);
+        }
+    }
+
+    /// Moves every entry `keep` accepts (it may change them) into a table of `capacity`
+    /// slots.
+    fn rebuild(&mut self, capacity: usize, mut keep: impl FnMut(&Key, &mut Entry) -> bool) {
+        let slots = std::mem::replace(&mut self.slots, vec![Slot::default(); capacity]);
+        let members = std::mem::replace(&mut self.members, vec![[NO_MEMBER; 2]; capacity]);
+        self.len = 0;
+        for (slot, members) in slots.iter().zip(members) {
+            if slot.expires_at == 0 {
+                continue;
+            }
+            let key = slot.key();
+            let mut entry = slot.entry(members);
+            if keep(&key, &mut entry) {
+                self.put(Slot::new(&key, &entry), [entry.source, entry.destination]);
+            }
+        }
+    }
+
+    /// Removes the entry at slot `i`, shifting later entries of its probe run back.
+    fn remove_at(&mut self, i: usize) {
+        let mask = self.slots.len() - 1;
+        let mut hole = i;
+        let mut j = (i + 1) & mask;
+        while self.slots[j].expires_at != 0 {
+            let home = self.home(&self.slots[j].key());
+            // The entry at j may fill the hole if the hole lies on its probe path.
+            if j.wrapping_sub(home) & mask >= j.wrapping_sub(hole) & mask {
+                self.slots[hole] = self.slots[j];
+                self.members[hole] = self.members[j];
+                hole = j;
+            }
+            j = (j + 1) & mask;
+        }
+        self.slots[hole] = Slot::default();
+        self.members[hole] = [NO_MEMBER; 2];
+        self.len -= 1;
+    }
+}
+
 /// The state table of one firewall (all ports of a host share it: entries remember the
 /// connection's members).
 #[derive(Debug, Clone)]
 pub struct ConnTrack {
-    table: HashMap<Key, Entry, FastState>,
+    table: FlatTable,
 }
 
-/// Bytes per tracked connection: the entry itself plus the hash table's control byte.
-pub const ENTRY_BYTES: usize = std::mem::size_of::<(Key, Entry)>() + 1;
+/// Bytes per tracked connection in the table: a 32-byte slot plus its two member ids (the
+/// table keeps at least 1/8 of its slots free on top).
+pub const ENTRY_BYTES: usize = std::mem::size_of::<Slot>() + std::mem::size_of::<[u32; 2]>();
 
 impl ConnTrack {
     /// An empty table; `seed` keys the hash (pick one per process, e.g. from the boot id).
     pub fn new(seed: u64) -> Self {
         ConnTrack {
-            table: HashMap::with_hasher(FastState(seed)),
+            table: FlatTable {
+                seed,
+                ..FlatTable::default()
+            },
         }
     }
 
     /// Tracked connections.
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.table.len
     }
 
     /// Whether nothing is tracked.
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.table.len == 0
     }
 
-    /// Heap bytes of the table (buckets, including empty ones).
+    /// Heap bytes of the table (slots, including empty ones).
     pub fn heap_bytes(&self) -> usize {
-        self.table.capacity() * ENTRY_BYTES
+        self.table.slots.capacity() * std::mem::size_of::<Slot>()
+            + self.table.members.capacity() * std::mem::size_of::<[u32; 2]>()
     }
 
     /// Reserves room for `additional` more connections.
@@ -212,7 +418,7 @@ impl ConnTrack {
                 state,
                 flags: if sender_is_low { ORIGINATOR_IS_LOW } else { 0 },
             };
-            if let Some(old) = self.table.insert(key, entry) {
+            if let Some(old) = self.table.insert(&key, &entry) {
                 close(stats, &old);
             }
             for rule in rules.into_iter().flatten() {
@@ -235,21 +441,24 @@ impl ConnTrack {
         packet: &Packet,
         now: u64,
     ) -> Option<bool> {
-        let entry = self.table.get_mut(&key)?;
+        let at = self.table.find(&key)?;
+        let entry = &mut self.table.slots[at];
         if entry.expires_at <= now {
-            let old = *entry;
-            self.table.remove(&key);
+            let old = entry.entry(self.table.members[at]);
+            self.table.remove_at(at);
             close(stats, &old);
             return None;
         }
-        let reply = sender_is_low != (entry.flags & ORIGINATOR_IS_LOW != 0);
+        let flags = entry.flags();
+        let reply = sender_is_low != (flags & ORIGINATOR_IS_LOW != 0);
         let bytes = u64::from(packet.bytes);
-        for rule in [entry.egress_rule, entry.ingress_rule] {
+        for rule in entry.rules {
             if rule != NO_RULE {
                 stats.record_packet(rule as usize, bytes);
             }
         }
-        match entry.state {
+        let state = entry.state();
+        match state {
             State::Datagram => {
                 let lifetime = if packet.flow.protocol == protocol::ICMP {
                     ICMP_MS
@@ -259,35 +468,36 @@ impl ConnTrack {
                 entry.expires_at = now.saturating_add(lifetime);
             }
             _ => {
-                let flags = packet.tcp_flags;
-                if flags & tcp_flags::RST != 0 {
-                    let old = *entry;
-                    self.table.remove(&key);
+                let tcp = packet.tcp_flags;
+                if tcp & tcp_flags::RST != 0 {
+                    let old = entry.entry(self.table.members[at]);
+                    self.table.remove_at(at);
                     close(stats, &old);
                     return Some(reply);
                 }
-                if flags & tcp_flags::FIN != 0 {
-                    entry.flags |= if reply {
-                        FIN_FROM_RESPONDER
-                    } else {
-                        FIN_FROM_ORIGINATOR
-                    };
+                if tcp & tcp_flags::FIN != 0 {
+                    let flags = flags
+                        | if reply {
+                            FIN_FROM_RESPONDER
+                        } else {
+                            FIN_FROM_ORIGINATOR
+                        };
                     let both = FIN_FROM_ORIGINATOR | FIN_FROM_RESPONDER;
-                    let (state, lifetime) = if entry.flags & both == both {
+                    let (state, lifetime) = if flags & both == both {
                         (State::TcpClosed, TCP_CLOSED_MS)
                     } else {
                         (State::TcpFinWait, TCP_FIN_WAIT_MS)
                     };
-                    entry.state = state;
+                    entry.set_state_flags(state, flags);
                     entry.expires_at = now.saturating_add(lifetime);
-                } else if entry.state == State::TcpOpening
+                } else if state == State::TcpOpening
                     && reply
-                    && flags & (tcp_flags::SYN | tcp_flags::ACK) != 0
+                    && tcp & (tcp_flags::SYN | tcp_flags::ACK) != 0
                 {
                     // The responder answered the handshake.
-                    entry.state = State::TcpEstablished;
+                    entry.set_state_flags(State::TcpEstablished, flags);
                     entry.expires_at = now.saturating_add(TCP_ESTABLISHED_MS);
-                } else if entry.state == State::TcpEstablished {
+                } else if state == State::TcpEstablished {
                     entry.expires_at = now.saturating_add(TCP_ESTABLISHED_MS);
                 }
             }
@@ -298,20 +508,23 @@ impl ConnTrack {
     /// Whether the connection of `packet` (either direction) is tracked and live at `now`.
     pub fn contains(&self, packet: &Packet, now: u64) -> bool {
         let (key, _) = key_of(packet);
-        self.table.get(&key).is_some_and(|e| e.expires_at > now)
+        self.table
+            .find(&key)
+            .is_some_and(|at| self.table.slots[at].expires_at > now)
     }
 
     /// Removes entries expired at `now`; returns how many.
     pub fn expire(&mut self, stats: &Stats, now: u64) -> usize {
-        let before = self.table.len();
-        self.table.retain(|_, entry| {
+        let before = self.table.len;
+        let capacity = self.table.slots.len();
+        self.table.rebuild(capacity, |_, entry| {
             let live = entry.expires_at > now;
             if !live {
                 close(stats, entry);
             }
             live
         });
-        before - self.table.len()
+        before - self.table.len
     }
 
     /// Re-checks every tracked connection against a new rule set (after a policy or
@@ -320,8 +533,9 @@ impl ConnTrack {
     /// current rules. Sessions are closed on the rule indices the entries held, so call
     /// this before [`Stats::sync`] with the new engine. Returns how many were removed.
     pub fn revalidate(&mut self, engine: &Engine, stats: &Stats) -> usize {
-        let before = self.table.len();
-        self.table.retain(|key, entry| {
+        let before = self.table.len;
+        let capacity = self.table.slots.len();
+        self.table.rebuild(capacity, |key, entry| {
             let connection = originator_connection(key, entry);
             let verdict = engine.evaluate(&connection);
             let rules = [verdict.egress, verdict.ingress].map(|s| s.and_then(|s| s.rule));
@@ -339,7 +553,7 @@ impl ConnTrack {
             }
             keep
         });
-        before - self.table.len()
+        before - self.table.len
     }
 }
 
@@ -443,5 +657,84 @@ fn originator_connection(key: &Key, entry: &Entry) -> Connection {
         flow,
         source: member(entry.source),
         destination: member(entry.destination),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn entry(n: u64) -> Entry {
+        Entry {
+            expires_at: n + 1,
+            egress_rule: n as u32,
+            ingress_rule: NO_RULE,
+            source: n as u32 ^ 7,
+            destination: NO_MEMBER,
+            state: State::from_bits((n % 5) as u8),
+            flags: (n % 8) as u8,
+        }
+    }
+
+    /// The flat table against a `HashMap` model through inserts, replacements, removals
+    /// (with backward shifts across wrap-around) and rebuilds, in a small key space so
+    /// probe runs collide.
+    #[test]
+    fn flat_table_behaves_like_a_map() {
+        let mut table = FlatTable {
+            seed: 42,
+            ..FlatTable::default()
+        };
+        let mut model: HashMap<(u64, u64), u64> = HashMap::new();
+        let mut x: u64 = 1;
+        for step in 0..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let key = Key(x % 97, (x >> 8) % 3);
+            match x % 4 {
+                0 | 1 => {
+                    let old = table.insert(&key, &entry(step));
+                    let expected = model.insert((key.0, key.1), step);
+                    assert_eq!(old.map(|e| e.expires_at - 1), expected);
+                }
+                2 => {
+                    if let Some(at) = table.find(&key) {
+                        table.remove_at(at);
+                    }
+                    model.remove(&(key.0, key.1));
+                }
+                _ => {
+                    if step % 1000 == 3 {
+                        let capacity = table.slots.len();
+                        table.rebuild(capacity, |k, e| (k.0 + e.expires_at) % 3 != 0);
+                        model.retain(|k, v| (k.0 + *v + 1) % 3 != 0);
+                    }
+                }
+            }
+            assert_eq!(table.len, model.len());
+        }
+        for (&(a, b), &n) in &model {
+            let at = table.find(&Key(a, b)).expect("present");
+            let got = table.slots[at].entry(table.members[at]);
+            let want = entry(n);
+            assert_eq!(
+                (
+                    got.expires_at,
+                    got.egress_rule,
+                    got.source,
+                    got.state,
+                    got.flags
+                ),
+                (
+                    want.expires_at,
+                    want.egress_rule,
+                    want.source,
+                    want.state,
+                    want.flags
+                )
+            );
+        }
     }
 }

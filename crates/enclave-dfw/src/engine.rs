@@ -1,16 +1,24 @@
 //! The compiled firewall engine: groups resolved to member sets and address sets once, each
 //! rule compiled to address interval sets and service boxes, and per port and side the rules
-//! applied to it (applied-to and direction filtered at compile time) compiled into a
-//! [`Classifier`] whose lookup cost does not grow with the number of rules. Ports with the
-//! same rule list share one classifier. Verdicts are exactly those of
-//! [`crate::Reference`], with rule indices into the same [`Ruleset`].
+//! applied to it (applied-to and direction filtered at compile time) split into runs of
+//! consecutive rules with the same applied-to, each run compiled once into a classifier
+//! that every port with that run shares (the cluster-wide rules are one classifier for all
+//! ports). A port side chains at most four runs; a run of up to 64 sub-rules is a compact
+//! bitset block in one arena, a larger one a [`Classifier`]; either way the lookup cost does
+//! not grow with the number of rules. Verdicts are exactly those of [`crate::Reference`],
+//! with rule indices into the same [`Ruleset`].
 //!
 //! Incremental updates ([`Engine::update_members`], [`Engine::update_policy`]) rebuild only
-//! the classifiers whose rules or rule lists changed; the result equals a fresh compile.
+//! the classifiers whose rules or rule lists changed (found through a rule -> classifier
+//! index) and splice the changed policy into the rule table; the result equals a fresh
+//! compile.
 
 use crate::hash::{FastMap, FastSet};
 
-use crate::classifier::{Classifier, NO_RULE, SubRule};
+use crate::classifier::{
+    BLOCK_AFTER_APPLICATION, BLOCK_FULL, Classifier, JUMPED, NO_RULE, SubRule, classify_compact,
+    compact_block, compact_len, compact_rules_mut,
+};
 use crate::flow::{Connection, Decision, Flow, Inventory, MemberId, Side, SideVerdict, Verdict};
 use crate::intervals::{self, Intervals};
 use crate::literal::{AddressLiteral, l4_protocol, parse_address, parse_ports, protocol};
@@ -22,6 +30,14 @@ use crate::ruleset::{Ruleset, category_rank};
 
 /// A member's classifier slot meaning "no rule applies".
 const NO_CLASSIFIER: u32 = u32::MAX;
+/// Most classifiers one port side chains (further runs of rules are merged).
+const MAX_RUNS: usize = 4;
+/// The classifiers of one port side, in rule order, padded with [`NO_CLASSIFIER`].
+type Chain = [u32; MAX_RUNS];
+const NO_CHAIN: Chain = [NO_CLASSIFIER; MAX_RUNS];
+/// A verdict word: the rule's table order, its decision in the top two bits.
+const ORDER_BITS: u32 = 30;
+const ORDER_MASK: u32 = (1 << ORDER_BITS) - 1;
 const FULL: (u32, u32) = (0, u32::MAX);
 
 /// A protocol x source-port x destination-port box of a service.
@@ -86,6 +102,9 @@ struct CompiledRule {
     services: Vec<ServiceBox>,
     /// The policy's `stateful` flag.
     stateful: bool,
+    /// Identifies the applied-to list (0: ANY): consecutive rules of a port with the same
+    /// applied-to usually apply to the same ports, so they share a classifier.
+    scope_signature: u64,
 }
 
 /// What a verdict needs of a rule, kept dense for the lookup path.
@@ -98,7 +117,12 @@ struct RuleMeta {
 #[derive(Debug, Clone)]
 struct ClassifierEntry {
     key: Vec<u32>,
-    classifier: Classifier,
+    /// The full classifier of a run with more sub-rules than a compact block holds.
+    classifier: Option<Classifier>,
+    /// Where the compact block (or, for a full classifier, a header naming this entry)
+    /// starts in the arena, and its length.
+    block_at: u32,
+    block_len: u32,
     users: u32,
 }
 
@@ -107,6 +131,8 @@ struct ClassifierEntry {
 struct PolicyRules {
     rules: Vec<u32>,
     implicit: Option<u32>,
+    /// The policy's index in the configuration's policies.
+    index: usize,
 }
 
 /// The compiled firewall. See the module docs.
@@ -124,12 +150,16 @@ pub struct Engine {
     index: MemberIndex,
     services: FastMap<String, Vec<ServiceBox>>,
     /// Rule slab; `None` for freed slots.
-    rules: Vec<Option<CompiledRule>>,
+    /// Boxed: the slab grows without moving rules (a cloned engine's first update would
+    /// otherwise copy every rule).
+    rules: Vec<Option<Box<CompiledRule>>>,
     rule_meta: Vec<RuleMeta>,
     free_rules: Vec<u32>,
     policies: FastMap<String, PolicyRules>,
     /// Whether two policies share a path (then updates recompile).
     duplicate_policies: bool,
+    /// Policies in the configuration last compiled or updated.
+    policy_count: usize,
     ruleset: Ruleset,
     /// Table index -> rule slab id.
     order_to_slab: Vec<u32>,
@@ -142,12 +172,37 @@ pub struct Engine {
     member_scope_groups: Vec<Vec<u32>>,
     /// Per side (egress, ingress): each member's rule list and classifier.
     member_rules: [Vec<Vec<u32>>; 2],
-    member_classifier: [Vec<u32>; 2],
+    member_classifier: [Vec<Chain>; 2],
+    /// Per side, each member's chain as arena offsets of the blocks (lookups read these).
+    member_blocks: [Vec<Chain>; 2],
     /// The classifier of ids outside the inventory (only ANY-scoped rules reach them).
-    outsider_classifier: [u32; 2],
-    classifiers: Vec<Option<ClassifierEntry>>,
+    outsider_classifier: [Chain; 2],
+    outsider_blocks: [Chain; 2],
+    /// Every classifier's block, back to back; `arena_garbage` words belong to none.
+    arena: Arena,
+    arena_garbage: usize,
+    classifiers: Vec<Option<Box<ClassifierEntry>>>,
+    /// Per classifier slot, bumped each time the slot is filled: entries of
+    /// `rule_classifiers` naming an older generation are stale.
+    classifier_generation: Vec<u32>,
     free_classifiers: Vec<u32>,
     classifier_by_key: FastMap<Vec<u32>, u32>,
+    /// Per rule slab id, the classifiers (slot, generation) built with the rule, so a change
+    /// of a rule's address sets rebuilds only those. Stale entries are dropped lazily.
+    rule_classifiers: Vec<Vec<(u32, u32)>>,
+}
+
+/// The classifiers' blocks, back to back. A clone keeps room to grow, so the first update
+/// of a cloned engine (read-copy-update) appends without copying the whole arena.
+#[derive(Debug, Default)]
+struct Arena(Vec<u32>);
+
+impl Clone for Arena {
+    fn clone(&self) -> Self {
+        let mut words = Vec::with_capacity(self.0.len() + self.0.len() / 8 + 1024);
+        words.extend_from_slice(&self.0);
+        Arena(words)
+    }
 }
 
 fn side_index(side: Side) -> usize {
@@ -162,9 +217,10 @@ fn side_index(side: Side) -> usize {
 pub struct EngineStats {
     /// Rules in the table.
     pub rules: usize,
-    /// Distinct classifiers (ports with the same rule list share one).
+    /// Distinct classifiers (one per distinct run of rules; ports share them).
     pub classifiers: usize,
-    /// Classifiers that fell back to bitset lookups.
+    /// Classifiers that look up bitsets: compact blocks, and full classifiers whose
+    /// tables would be too big.
     pub bitset_classifiers: usize,
     /// Approximate heap bytes of the classifiers.
     pub classifier_bytes: usize,
@@ -221,6 +277,7 @@ impl Engine {
             free_rules: Vec::new(),
             policies: FastMap::default(),
             duplicate_policies: false,
+            policy_count: config.policies.len(),
             ruleset: Ruleset::new(config),
             order_to_slab: Vec::new(),
             peer_rules: vec![Vec::new(); group_count],
@@ -230,10 +287,16 @@ impl Engine {
             member_scope_groups: Vec::new(),
             member_rules: [Vec::new(), Vec::new()],
             member_classifier: [Vec::new(), Vec::new()],
-            outsider_classifier: [NO_CLASSIFIER; 2],
+            member_blocks: [Vec::new(), Vec::new()],
+            outsider_classifier: [NO_CHAIN; 2],
+            outsider_blocks: [NO_CHAIN; 2],
+            arena: Arena::default(),
+            arena_garbage: 0,
             classifiers: Vec::new(),
+            classifier_generation: Vec::new(),
             free_classifiers: Vec::new(),
             classifier_by_key: FastMap::default(),
+            rule_classifiers: Vec::new(),
         };
         engine.duplicate_policies = duplicate_policies;
         // Rules in table order: slab id = table index after a full compile.
@@ -256,6 +319,7 @@ impl Engine {
             engine.order_to_slab.push(id);
             if let Some(policy) = config.policies.get(entry.policy) {
                 let slots = engine.policies.entry(policy.meta.path.clone()).or_default();
+                slots.index = entry.policy;
                 match entry.rule {
                     Some(r) => {
                         // Indexed by the rule's position in the policy, not table order.
@@ -286,7 +350,8 @@ impl Engine {
         engine.rebuild_member_scope_groups(&member_ids);
         for side in 0..2 {
             engine.member_rules[side] = vec![Vec::new(); engine.members.len()];
-            engine.member_classifier[side] = vec![NO_CLASSIFIER; engine.members.len()];
+            engine.member_classifier[side] = vec![NO_CHAIN; engine.members.len()];
+            engine.member_blocks[side] = vec![NO_CHAIN; engine.members.len()];
         }
         for &m in &member_ids {
             engine.assign_member(m);
@@ -319,31 +384,133 @@ impl Engine {
     #[inline]
     pub fn side(&self, side: Side, member: MemberId, flow: &Flow) -> SideVerdict {
         let s = side_index(side);
-        let classifier = self.member_classifier[s]
+        let chain = self.member_blocks[s]
             .get(member)
-            .copied()
-            .unwrap_or(self.outsider_classifier[s]);
-        let rule = match self.classifiers.get(classifier as usize) {
-            Some(Some(entry)) => entry.classifier.classify(
-                u32::from(flow.src_ip),
-                u32::from(flow.dst_ip),
-                flow.protocol,
-                flow.src_port,
-                flow.dst_port,
-            ),
-            _ => NO_RULE,
-        };
-        match self.rule_meta.get(rule as usize) {
-            Some(meta) if rule != NO_RULE => SideVerdict {
-                member,
-                decision: meta.decision,
-                rule: Some(meta.order as usize),
-            },
-            _ => SideVerdict {
+            .unwrap_or(&self.outsider_blocks[s]);
+        let values = [
+            u32::from(flow.src_ip),
+            u32::from(flow.dst_ip),
+            u32::from(flow.dst_port),
+            u32::from(flow.protocol),
+            u32::from(flow.src_port),
+        ];
+        // Every header first: the blocks' cache misses overlap instead of queuing.
+        let headers = chain.map(|at| self.arena.0.get(at as usize).copied().unwrap_or(0));
+        let mut jumped = false;
+        let mut verdict = NO_RULE;
+        for (&at, &header) in chain.iter().zip(&headers) {
+            let Some(block) = self.arena.0.get(at as usize..) else {
+                break;
+            };
+            // After a jump only rules after Environment count.
+            if jumped && header & BLOCK_AFTER_APPLICATION == 0 {
+                continue;
+            }
+            let found = if header & BLOCK_FULL != 0 {
+                match block
+                    .get(1)
+                    .and_then(|&id| self.classifiers.get(id as usize))
+                {
+                    Some(Some(entry)) => entry.classifier.as_ref().map_or(NO_RULE, |c| {
+                        match c.classify(
+                            values[0],
+                            values[1],
+                            flow.protocol,
+                            flow.src_port,
+                            flow.dst_port,
+                        ) {
+                            NO_RULE => NO_RULE,
+                            JUMPED => JUMPED,
+                            rule => self.verdict_word(rule),
+                        }
+                    }),
+                    _ => NO_RULE,
+                }
+            } else {
+                classify_compact(block, values)
+            };
+            match found {
+                NO_RULE => {}
+                JUMPED => jumped = true,
+                found => {
+                    verdict = found;
+                    break;
+                }
+            }
+        }
+        if verdict == NO_RULE {
+            return SideVerdict {
                 member,
                 decision: Decision::Allow,
                 rule: None,
+            };
+        }
+        SideVerdict {
+            member,
+            decision: match verdict >> ORDER_BITS {
+                0 => Decision::Allow,
+                1 => Decision::Drop,
+                _ => Decision::Reject,
             },
+            rule: Some((verdict & ORDER_MASK) as usize),
+        }
+    }
+
+    /// A rule's verdict word (table order and decision).
+    fn verdict_word(&self, rule: u32) -> u32 {
+        self.rule_meta.get(rule as usize).map_or(NO_RULE, |meta| {
+            let decision = match meta.decision {
+                Decision::Allow => 0,
+                Decision::Drop => 1,
+                Decision::Reject => 2,
+            };
+            (meta.order & ORDER_MASK) | (decision << ORDER_BITS)
+        })
+    }
+
+    /// Re-encodes every compact block's verdict words after rules moved in the table.
+    fn refresh_verdict_words(&mut self) {
+        let mut arena = std::mem::take(&mut self.arena.0);
+        // One pass over the arena in address order (garbage blocks are re-encoded too).
+        let mut at = 0;
+        while let Some(&header) = arena.get(at) {
+            if header & BLOCK_FULL != 0 {
+                at += 2;
+                continue;
+            }
+            let len = compact_len(&arena[at..]);
+            let Some(block) = arena.get_mut(at..at + len) else {
+                break;
+            };
+            let (rules, verdicts) = compact_rules_mut(block);
+            for (verdict, &rule) in verdicts.iter_mut().zip(rules) {
+                *verdict = self.verdict_word(rule);
+            }
+            at += len.max(1);
+        }
+        self.arena.0 = arena;
+    }
+
+    /// Copies the live blocks into a fresh arena once more than half of it is garbage,
+    /// and points the chains at their new places.
+    fn compact_arena(&mut self) {
+        if self.arena_garbage <= self.arena.0.len() / 2 + 64 {
+            return;
+        }
+        let mut arena = Vec::with_capacity(self.arena.0.len() - self.arena_garbage);
+        for entry in self.classifiers.iter_mut().flatten() {
+            let at = entry.block_at as usize;
+            let block = &self.arena.0[at..at + entry.block_len as usize];
+            entry.block_at = arena.len() as u32;
+            arena.extend_from_slice(block);
+        }
+        self.arena.0 = arena;
+        self.arena_garbage = 0;
+        for side in 0..2 {
+            for m in 0..self.member_classifier[side].len() {
+                self.member_blocks[side][m] = self.block_chain(&self.member_classifier[side][m]);
+            }
+            self.outsider_blocks[side] = self.block_chain(&self.outsider_classifier[side]);
         }
     }
 
@@ -374,8 +541,16 @@ impl Engine {
         EngineStats {
             rules: self.ruleset.rules.len(),
             classifiers: live.clone().count(),
-            bitset_classifiers: live.clone().filter(|c| !c.classifier.is_tabled()).count(),
-            classifier_bytes: live.map(|c| c.classifier.heap_bytes()).sum(),
+            bitset_classifiers: live
+                .clone()
+                .filter(|c| c.classifier.as_ref().is_none_or(|c| !c.is_tabled()))
+                .count(),
+            classifier_bytes: live
+                .map(|c| {
+                    c.block_len as usize * 4
+                        + c.classifier.as_ref().map_or(0, Classifier::heap_bytes)
+                })
+                .sum(),
             max_rules_per_port: self
                 .member_rules
                 .iter()
@@ -433,6 +608,13 @@ impl Engine {
             destination_set: Vec::new(),
             services: self.rule_services(rule),
             stateful: policy.stateful,
+            scope_signature: if is_any(scope_list) {
+                0
+            } else {
+                let mut hasher = crate::hash::FastHasher::default();
+                std::hash::Hash::hash(scope_list, &mut hasher);
+                std::hash::Hasher::finish(&hasher) | 1
+            },
         }
     }
 
@@ -480,12 +662,12 @@ impl Engine {
         };
         match self.free_rules.pop() {
             Some(id) => {
-                self.rules[id as usize] = Some(rule);
+                self.rules[id as usize] = Some(Box::new(rule));
                 self.rule_meta[id as usize] = meta;
                 id
             }
             None => {
-                self.rules.push(Some(rule));
+                self.rules.push(Some(Box::new(rule)));
                 self.rule_meta.push(meta);
                 (self.rules.len() - 1) as u32
             }
@@ -718,10 +900,11 @@ impl Engine {
         let lists = self.member_rule_lists(Some(m));
         for (side, list) in lists.into_iter().enumerate() {
             let old = self.member_classifier[side][m as usize];
-            let new = self.acquire_classifier(list.clone());
-            self.member_classifier[side][m as usize] = new;
+            let chain = self.acquire_chain(&list);
+            self.member_classifier[side][m as usize] = chain;
+            self.member_blocks[side][m as usize] = self.block_chain(&chain);
             self.member_rules[side][m as usize] = list;
-            self.release_classifier(old);
+            self.release_chain(&old);
         }
     }
 
@@ -729,9 +912,60 @@ impl Engine {
         let lists = self.member_rule_lists(None);
         for (side, list) in lists.into_iter().enumerate() {
             let old = self.outsider_classifier[side];
-            self.outsider_classifier[side] = self.acquire_classifier(list);
-            self.release_classifier(old);
+            let chain = self.acquire_chain(&list);
+            self.outsider_classifier[side] = chain;
+            self.outsider_blocks[side] = self.block_chain(&chain);
+            self.release_chain(&old);
         }
+    }
+
+    /// Splits a port side's rule list (in table order) into runs of consecutive rules with
+    /// the same applied-to, never mixing rules before and after Environment's end, and
+    /// acquires a classifier per run. Beyond [`MAX_RUNS`] runs, the runs after the first
+    /// on each side of Environment's end are merged.
+    fn acquire_chain(&mut self, list: &[u32]) -> Chain {
+        let mut runs: Vec<(bool, Vec<u32>)> = Vec::new();
+        let mut last: Option<(u64, bool)> = None;
+        for &id in list {
+            let Some(Some(rule)) = self.rules.get(id as usize) else {
+                continue;
+            };
+            let at = (rule.scope_signature, rule.after_application);
+            match runs.last_mut() {
+                Some((_, run)) if last == Some(at) => run.push(id),
+                _ => runs.push((rule.after_application, vec![id])),
+            }
+            last = Some(at);
+        }
+        if runs.len() > MAX_RUNS {
+            let mut merged: Vec<(bool, Vec<u32>)> = Vec::new();
+            for (after, run) in runs {
+                let seen = merged.iter().filter(|(a, _)| *a == after).count();
+                match merged.last_mut() {
+                    Some((a, tail)) if *a == after && seen >= 2 => tail.extend(run),
+                    _ => merged.push((after, run)),
+                }
+            }
+            runs = merged;
+        }
+        let mut chain = NO_CHAIN;
+        for (slot, (_, run)) in chain.iter_mut().zip(runs) {
+            *slot = self.acquire_classifier(run);
+        }
+        chain
+    }
+
+    fn release_chain(&mut self, chain: &Chain) {
+        for &id in chain {
+            self.release_classifier(id);
+        }
+    }
+
+    fn block_chain(&self, chain: &Chain) -> Chain {
+        chain.map(|id| match self.classifiers.get(id as usize) {
+            Some(Some(entry)) => entry.block_at,
+            _ => NO_CLASSIFIER,
+        })
     }
 
     fn acquire_classifier(&mut self, key: Vec<u32>) -> u32 {
@@ -744,22 +978,30 @@ impl Engine {
             entry.users += 1;
             return id;
         }
-        let classifier = self.build_classifier(&key);
-        let entry = ClassifierEntry {
-            key: key.clone(),
-            classifier,
-            users: 1,
-        };
         let id = match self.free_classifiers.pop() {
-            Some(id) => {
-                self.classifiers[id as usize] = Some(entry);
-                id
-            }
+            Some(id) => id,
             None => {
-                self.classifiers.push(Some(entry));
+                self.classifiers.push(None);
+                self.classifier_generation.push(0);
                 (self.classifiers.len() - 1) as u32
             }
         };
+        let (classifier, block) = self.build_classifier(&key, id);
+        let block_at = self.arena.0.len() as u32;
+        self.arena.0.extend_from_slice(&block);
+        self.classifiers[id as usize] = Some(Box::new(ClassifierEntry {
+            key: key.clone(),
+            classifier,
+            block_at,
+            block_len: block.len() as u32,
+            users: 1,
+        }));
+        let generation = &mut self.classifier_generation[id as usize];
+        *generation = generation.wrapping_add(1);
+        let generation = *generation;
+        for &rule in &key {
+            self.note_rule_classifier(rule, id, generation);
+        }
         self.classifier_by_key.insert(key, id);
         id
     }
@@ -779,6 +1021,7 @@ impl Engine {
             None => false,
         };
         if gone && let Some(entry) = slot.take() {
+            self.arena_garbage += entry.block_len as usize;
             if self.classifier_by_key.get(&entry.key) == Some(&id) {
                 self.classifier_by_key.remove(&entry.key);
             }
@@ -786,7 +1029,9 @@ impl Engine {
         }
     }
 
-    fn build_classifier(&self, key: &[u32]) -> Classifier {
+    /// The classifier of one run of rules: a compact block, or a full classifier and a
+    /// block naming entry `id`.
+    fn build_classifier(&self, key: &[u32], id: u32) -> (Option<Classifier>, Vec<u32>) {
         let mut subs = Vec::new();
         for &id in key {
             let Some(Some(rule)) = self.rules.get(id as usize) else {
@@ -798,6 +1043,7 @@ impl Engine {
             for service in &rule.services {
                 subs.push(SubRule {
                     rule: id,
+                    verdict: self.verdict_word(id),
                     jump: rule.kind == RuleKind::Jump,
                     after_application: rule.after_application,
                     sources: &rule.source_set,
@@ -808,24 +1054,90 @@ impl Engine {
                 });
             }
         }
-        Classifier::new(&subs)
+        let after_application = key
+            .first()
+            .and_then(|&r| self.rules.get(r as usize))
+            .and_then(Option::as_ref)
+            .is_some_and(|r| r.after_application);
+        if let Some(block) = compact_block(&subs, after_application) {
+            return (None, block);
+        }
+        let header = BLOCK_FULL | (u32::from(after_application) * BLOCK_AFTER_APPLICATION);
+        (Some(Classifier::new(&subs)), vec![header, id])
+    }
+
+    /// Records that classifier `id` (of `generation`) was built with `rule`, dropping stale
+    /// entries when the list has doubled since its last cleanup.
+    fn note_rule_classifier(&mut self, rule: u32, id: u32, generation: u32) {
+        let need = rule as usize + 1;
+        if self.rule_classifiers.len() < need {
+            self.rule_classifiers.resize(need, Vec::new());
+        }
+        let mut list = std::mem::take(&mut self.rule_classifiers[rule as usize]);
+        if list.len() >= 64 && list.len().is_power_of_two() {
+            list.retain(|&(c, g)| self.classifier_is(c, g));
+        }
+        list.push((id, generation));
+        self.rule_classifiers[rule as usize] = list;
+    }
+
+    fn classifier_is(&self, id: u32, generation: u32) -> bool {
+        self.classifier_generation.get(id as usize) == Some(&generation)
+            && matches!(self.classifiers.get(id as usize), Some(Some(_)))
+    }
+
+    /// The live classifiers built with `rule` (pruning stale entries).
+    fn classifiers_of_rule(&mut self, rule: u32) -> Vec<u32> {
+        let Some(list) = self.rule_classifiers.get_mut(rule as usize) else {
+            return Vec::new();
+        };
+        let mut list = std::mem::take(list);
+        list.retain(|&(c, g)| self.classifier_is(c, g));
+        let out = list.iter().map(|&(c, _)| c).collect();
+        self.rule_classifiers[rule as usize] = list;
+        out
     }
 
     /// Rebuilds, in place, every classifier whose rule list holds one of `dirty`.
     fn rebuild_classifiers_with(&mut self, dirty: &FastSet<u32>) {
-        if dirty.is_empty() {
-            return;
+        let mut ids: Vec<u32> = Vec::new();
+        for &rule in dirty {
+            ids.extend(self.classifiers_of_rule(rule));
         }
-        for id in 0..self.classifiers.len() {
-            let rebuild = match &self.classifiers[id] {
-                Some(entry) => entry.key.iter().any(|r| dirty.contains(r)),
-                None => false,
-            };
-            if rebuild && let Some(key) = self.classifiers[id].as_ref().map(|e| e.key.clone()) {
-                let classifier = self.build_classifier(&key);
-                if let Some(entry) = self.classifiers[id].as_mut() {
+        ids.sort_unstable();
+        ids.dedup();
+        for &id in &ids {
+            if let Some(key) = self.classifiers[id as usize]
+                .as_ref()
+                .map(|e| e.key.clone())
+            {
+                let (classifier, block) = self.build_classifier(&key, id);
+                let block_at = self.arena.0.len() as u32;
+                self.arena.0.extend_from_slice(&block);
+                if let Some(entry) = self.classifiers[id as usize].as_mut() {
                     entry.classifier = classifier;
+                    self.arena_garbage += entry.block_len as usize;
+                    entry.block_at = block_at;
+                    entry.block_len = block.len() as u32;
                 }
+            }
+        }
+        // Ports hold the blocks themselves: refresh those of the rebuilt classifiers.
+        let mut rebuilt = vec![false; self.classifiers.len()];
+        for &id in &ids {
+            rebuilt[id as usize] = true;
+        }
+        let rebuilt = |id: &u32| rebuilt.get(*id as usize).copied().unwrap_or(false);
+        for side in 0..2 {
+            for m in 0..self.member_classifier[side].len() {
+                let chain = self.member_classifier[side][m];
+                if chain.iter().any(rebuilt) {
+                    self.member_blocks[side][m] = self.block_chain(&chain);
+                }
+            }
+            let chain = self.outsider_classifier[side];
+            if chain.iter().any(rebuilt) {
+                self.outsider_blocks[side] = self.block_chain(&chain);
             }
         }
     }
@@ -849,7 +1161,8 @@ impl Engine {
             self.member_scope_groups.resize(new_len, Vec::new());
             for side in 0..2 {
                 self.member_rules[side].resize(new_len, Vec::new());
-                self.member_classifier[side].resize(new_len, NO_CLASSIFIER);
+                self.member_classifier[side].resize(new_len, NO_CHAIN);
+                self.member_blocks[side].resize(new_len, NO_CHAIN);
             }
         }
         let mut dirty_groups: FastSet<u32> = FastSet::default();
@@ -896,6 +1209,7 @@ impl Engine {
         for &id in &ids {
             self.assign_member(id);
         }
+        self.compact_arena();
     }
 
     /// Refreshes the peer sets of groups whose members changed and rebuilds the
@@ -947,15 +1261,19 @@ impl Engine {
         let mut affected: FastSet<u32> = FastSet::default();
         let mut all_affected = false;
         // Retire the old rules.
-        let old = self.policies.remove(path).unwrap_or_default();
+        let old = self.policies.remove(path);
+        let old_index = old.as_ref().map(|o| o.index);
+        let old = old.unwrap_or_default();
         let retired: FastSet<u32> = old
             .rules
             .iter()
             .chain(old.implicit.iter())
             .copied()
             .collect();
+        let mut scope_groups: Vec<u32> = Vec::new();
         for &id in old.rules.iter().chain(old.implicit.iter()) {
             self.collect_applied(id, &mut affected, &mut all_affected);
+            self.collect_scope_groups(id, &mut scope_groups);
             self.unindex_rule(id);
             if let Some(slot) = self.rules.get_mut(id as usize) {
                 *slot = None;
@@ -963,17 +1281,50 @@ impl Engine {
         }
         // Classifiers of retired rules must not be shared with new rule lists that reuse
         // the slab ids: unmap them; they live until their last port moves on.
-        for (id, entry) in self.classifiers.iter().enumerate() {
-            if let Some(entry) = entry
-                && entry.key.iter().any(|r| retired.contains(r))
-                && self.classifier_by_key.get(&entry.key) == Some(&(id as u32))
-            {
-                self.classifier_by_key.remove(&entry.key);
+        let mut retired_sorted: Vec<u32> = retired.iter().copied().collect();
+        retired_sorted.sort_unstable();
+        for &rule in &retired_sorted {
+            for id in self.classifiers_of_rule(rule) {
+                if let Some(Some(entry)) = self.classifiers.get(id as usize)
+                    && self.classifier_by_key.get(&entry.key) == Some(&id)
+                {
+                    self.classifier_by_key.remove(&entry.key);
+                }
+            }
+            if let Some(list) = self.rule_classifiers.get_mut(rule as usize) {
+                list.clear();
             }
         }
         // Compile the new ones.
-        self.ruleset = Ruleset::new(config);
-        let mut slots = PolicyRules::default();
+        // The table: incrementally when the other policies kept their indices (checked
+        // again by `reorder`), else from scratch.
+        let incremental = match (old_index, position) {
+            (Some(i), Some(p)) => i == p && config.policies.len() == self.policy_count,
+            (None, Some(p)) => p == self.policy_count && config.policies.len() == p + 1,
+            (Some(_), None) => config.policies.len() + 1 == self.policy_count,
+            (None, None) => config.policies.len() == self.policy_count,
+        };
+        let change = if incremental {
+            self.ruleset.replace_policy(config, old_index, position)
+        } else {
+            None
+        };
+        if change.is_none() {
+            self.ruleset = Ruleset::new(config);
+        } else if position.is_none()
+            && let Some(removed) = old_index
+        {
+            for slots in self.policies.values_mut() {
+                if slots.index > removed {
+                    slots.index -= 1;
+                }
+            }
+        }
+        self.policy_count = config.policies.len();
+        let mut slots = PolicyRules {
+            index: position.unwrap_or(usize::MAX),
+            ..PolicyRules::default()
+        };
         if let Some(policy) = position.and_then(|p| config.policies.get(p)) {
             for rule in &policy.rules {
                 let compiled = self.compile_rule(policy, rule);
@@ -997,16 +1348,23 @@ impl Engine {
         retired.sort_unstable_by(|a, b| b.cmp(a));
         self.free_rules.extend(retired);
         // New table orders for every rule.
-        if !self.reorder(config) {
-            *self = Engine::compile(config, inventory);
-            return;
+        match change {
+            Some(change) => self.splice_order(&change, &slots),
+            None => {
+                if !self.reorder(config) {
+                    *self = Engine::compile(config, inventory);
+                    return;
+                }
+            }
         }
+        // Blocks report table orders: the moved rules' words change.
+        self.refresh_verdict_words();
         let new_groups: Vec<u32> = slots
             .rules
             .iter()
             .chain(slots.implicit.iter())
             .filter_map(|&id| self.rules.get(id as usize).and_then(Option::as_ref))
-            .flat_map(rule_groups)
+            .flat_map(|r| rule_groups(r))
             .filter(|&g| {
                 self.group_members
                     .get(g as usize)
@@ -1023,6 +1381,7 @@ impl Engine {
             self.index_rule(id);
             self.refresh_rule_sets(id);
             self.collect_applied(id, &mut affected, &mut all_affected);
+            self.collect_scope_groups(id, &mut scope_groups);
         }
         let members: Vec<u32> = if all_affected {
             (0..self.members.len() as u32).collect()
@@ -1031,11 +1390,16 @@ impl Engine {
             m.sort_unstable();
             m
         };
-        self.rebuild_member_scope_groups(&members);
+        // Memberships did not change: only the groups the old and new rules are applied to
+        // may have gained or lost their rules.
+        scope_groups.sort_unstable();
+        scope_groups.dedup();
+        self.refresh_scope_group(&scope_groups);
         for m in members {
             self.assign_member(m);
         }
         self.assign_outsiders();
+        self.compact_arena();
     }
 
     /// Brings groups and services the policy refers to up to date; false when a change
@@ -1066,7 +1430,14 @@ impl Engine {
             if !path.starts_with('/') || !seen.insert(path.clone()) {
                 continue;
             }
-            let Some(group) = config.groups.iter().find(|g| g.meta.path == path) else {
+            // Group ids are configuration indices unless the groups moved.
+            let at_id = self
+                .group_by_path
+                .get(&path)
+                .and_then(|&g| config.groups.get(g as usize))
+                .filter(|g| g.meta.path == path);
+            let Some(group) = at_id.or_else(|| config.groups.iter().find(|g| g.meta.path == path))
+            else {
                 if self.group_by_path.contains_key(&path) {
                     return false;
                 }
@@ -1111,9 +1482,37 @@ impl Engine {
         true
     }
 
-    /// Sets every rule's table order from the current ruleset; false if the config's
+    /// Moves the table orders after [`Ruleset::replace_policy`]: the policy's old rules
+    /// leave `order_to_slab`, its new ones (`slots`) enter, and every later rule is
+    /// renumbered.
+    fn splice_order(&mut self, change: &crate::ruleset::PolicyChange, slots: &PolicyRules) {
+        self.order_to_slab.drain(change.removed.clone());
+        let added: Vec<u32> = self.ruleset.rules[change.inserted.clone()]
+            .iter()
+            .map(|e| match e.rule {
+                Some(r) => slots.rules.get(r).copied().unwrap_or(u32::MAX),
+                None => slots.implicit.unwrap_or(u32::MAX),
+            })
+            .collect();
+        let at = change.inserted.start;
+        self.order_to_slab.splice(at..at, added);
+        let from = change.removed.start.min(change.inserted.start);
+        for (order, &id) in self.order_to_slab.iter().enumerate().skip(from) {
+            if let Some(meta) = self.rule_meta.get_mut(id as usize) {
+                meta.order = order as u32;
+            }
+        }
+    }
+
+    /// Sets every rule's table order from the current ruleset (rebuilt from scratch, so
+    /// policies take their indices from the configuration); false if the config's
     /// policies do not map onto the compiled ones.
     fn reorder(&mut self, config: &FirewallConfig) -> bool {
+        for (index, policy) in config.policies.iter().enumerate() {
+            if let Some(slots) = self.policies.get_mut(&policy.meta.path) {
+                slots.index = index;
+            }
+        }
         let mut current: Option<(usize, &PolicyRules)> = None;
         let mut seen = vec![false; self.rules.len()];
         self.order_to_slab.clear();
@@ -1127,6 +1526,9 @@ impl Engine {
                     let Some(slots) = self.policies.get(&policy.meta.path) else {
                         return false;
                     };
+                    if slots.index != entry.policy {
+                        return false;
+                    }
                     current = Some((entry.policy, slots));
                     slots
                 }
@@ -1149,6 +1551,41 @@ impl Engine {
         seen.iter()
             .zip(&self.rules)
             .all(|(seen, rule)| *seen == rule.is_some())
+    }
+
+    /// Adds the groups rule `id` is applied to.
+    fn collect_scope_groups(&self, id: u32, out: &mut Vec<u32>) {
+        if let Some(Some(rule)) = self.rules.get(id as usize)
+            && let Some(refs) = &rule.scope
+        {
+            out.extend(refs.iter().filter_map(|r| r.group));
+        }
+    }
+
+    /// Re-enters groups `groups` in their members' `member_scope_groups`: present exactly
+    /// when some rule is applied to the group.
+    fn refresh_scope_group(&mut self, groups: &[u32]) {
+        for &g in groups {
+            let applied = self
+                .scope_group_rules
+                .get(g as usize)
+                .is_some_and(|r| !r.is_empty());
+            let Some(Some(members)) = self.group_members.get(g as usize) else {
+                continue;
+            };
+            for &m in members {
+                if let Some(list) = self.member_scope_groups.get_mut(m as usize) {
+                    let at = list.iter().position(|&x| x == g);
+                    match (at, applied) {
+                        (Some(i), false) => {
+                            list.swap_remove(i);
+                        }
+                        (None, true) => list.push(g),
+                        _ => {}
+                    }
+                }
+            }
+        }
     }
 
     /// Adds the members rule `id` is applied to.
@@ -1186,6 +1623,7 @@ fn never_rule() -> CompiledRule {
         destination_set: Vec::new(),
         services: Vec::new(),
         stateful: true,
+        scope_signature: u64::MAX,
     }
 }
 

@@ -35,7 +35,7 @@ pub use model::{
 };
 pub use reference::Reference;
 pub use rule_ids::RuleIds;
-pub use ruleset::{OrderedRule, Ruleset};
+pub use ruleset::{OrderedRule, PolicyChange, Ruleset};
 pub use stats::{RuleStatistics, Stats};
 pub use validate::validate;
 

@@ -28,6 +28,16 @@ pub struct Ruleset {
     pub application_start: usize,
 }
 
+/// Where [`Ruleset::replace_policy`] changed the table: the old entries' positions before,
+/// the new entries' positions after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyChange {
+    /// Positions the policy's old entries had.
+    pub removed: std::ops::Range<usize>,
+    /// Positions its new entries have.
+    pub inserted: std::ops::Range<usize>,
+}
+
 /// The path suffix of a policy's implicit connectivity-preference rule.
 pub const IMPLICIT_RULE_ID: &str = "default-connectivity-rule";
 
@@ -36,57 +46,95 @@ impl Ruleset {
     /// undefined) are broken by rule ID, then by path, so the order is deterministic.
     pub fn new(config: &FirewallConfig) -> Self {
         let mut policies: Vec<usize> = (0..config.policies.len()).collect();
-        policies.sort_by(|&a, &b| {
-            let (pa, pb) = (&config.policies[a], &config.policies[b]);
-            category_rank(pa.category)
-                .cmp(&category_rank(pb.category))
-                .then(pa.is_default.cmp(&pb.is_default))
-                .then(pa.sequence_number.cmp(&pb.sequence_number))
-                .then(pa.meta.path.cmp(&pb.meta.path))
-                .then(pa.id.cmp(&pb.id))
-        });
+        policies.sort_by(|&a, &b| policy_order(config, a, b));
         let mut rules = Vec::new();
-        let mut application_start = None;
         for p in policies {
-            let policy = &config.policies[p];
-            if application_start.is_none() && category_rank(policy.category) > ENVIRONMENT_RANK {
-                application_start = Some(rules.len());
-            }
-            let mut order: Vec<usize> = (0..policy.rules.len()).collect();
-            order.sort_by(|&a, &b| {
-                let (ra, rb) = (&policy.rules[a], &policy.rules[b]);
-                ra.sequence_number
-                    .cmp(&rb.sequence_number)
-                    .then(
-                        ra.rule_id
-                            .unwrap_or(u32::MAX)
-                            .cmp(&rb.rule_id.unwrap_or(u32::MAX)),
-                    )
-                    .then(ra.meta.path.cmp(&rb.meta.path))
-                    .then(ra.id.cmp(&rb.id))
-            });
-            for r in order {
-                rules.push(OrderedRule {
-                    policy: p,
-                    rule: Some(r),
-                    category: policy.category,
-                    rule_id: policy.rules[r].rule_id.unwrap_or(0),
-                });
-            }
-            if implicit_action(policy.connectivity_preference).is_some() {
-                rules.push(OrderedRule {
-                    policy: p,
-                    rule: None,
-                    category: policy.category,
-                    rule_id: policy.default_rule_id.unwrap_or(0),
-                });
-            }
+            push_policy_rules(config, p, &mut rules);
         }
-        let application_start = application_start.unwrap_or(rules.len());
-        Ruleset {
+        let mut set = Ruleset {
             rules,
-            application_start,
+            application_start: 0,
+        };
+        set.application_start = set.find_application_start(config);
+        set
+    }
+
+    /// Updates the table after one policy changed, equal to [`Ruleset::new`] of the new
+    /// `config` when every other policy is unchanged and keeps its index: `old` is the
+    /// changed policy's index before (`None`: it is new and was appended, so `new` is the
+    /// last index), `new` its index in `config` (`None`: it was removed with `Vec::remove`,
+    /// so later policies moved down by one). Returns the range of table positions whose
+    /// entries changed (everything from the first changed position on may have moved), or
+    /// `None` when the changed policy's block is out of order with its neighbours, i.e. the
+    /// precondition did not hold (the table must then be rebuilt).
+    pub fn replace_policy(
+        &mut self,
+        config: &FirewallConfig,
+        old: Option<usize>,
+        new: Option<usize>,
+    ) -> Option<PolicyChange> {
+        let mut removed = 0..0;
+        if let Some(old) = old {
+            let start = self.rules.iter().position(|e| e.policy == old);
+            if let Some(start) = start {
+                let len = self.rules[start..]
+                    .iter()
+                    .take_while(|e| e.policy == old)
+                    .count();
+                self.rules.drain(start..start + len);
+                removed = start..start + len;
+            }
+            if new.is_none() {
+                for e in &mut self.rules {
+                    if e.policy > old {
+                        e.policy -= 1;
+                    }
+                }
+            }
         }
+        let mut inserted = removed.start..removed.start;
+        if let Some(p) = new {
+            if p >= config.policies.len() {
+                return None;
+            }
+            let at = self
+                .rules
+                .partition_point(|e| policy_order(config, e.policy, p).is_lt());
+            let mut added = Vec::new();
+            push_policy_rules(config, p, &mut added);
+            let len = added.len();
+            self.rules.splice(at..at, added);
+            inserted = at..at + len;
+            // The block must sit between its neighbours (the rest kept its order).
+            let in_order = |a: usize, b: usize| {
+                a < config.policies.len()
+                    && b < config.policies.len()
+                    && policy_order(config, a, b).is_lt()
+            };
+            if let Some(before) = at.checked_sub(1).and_then(|i| self.rules.get(i))
+                && len > 0
+                && !in_order(before.policy, p)
+            {
+                return None;
+            }
+            if let Some(after) = self.rules.get(at + len)
+                && len > 0
+                && !in_order(p, after.policy)
+            {
+                return None;
+            }
+        }
+        self.application_start = self.find_application_start(config);
+        Some(PolicyChange { removed, inserted })
+    }
+
+    fn find_application_start(&self, config: &FirewallConfig) -> usize {
+        self.rules.partition_point(|e| {
+            config
+                .policies
+                .get(e.policy)
+                .is_none_or(|p| category_rank(p.category) <= ENVIRONMENT_RANK)
+        })
     }
 
     /// The rule an entry stands for: the policy's rule, or a synthesized implicit rule.
@@ -110,6 +158,53 @@ impl Ruleset {
                 Some(rule)
             }
         }
+    }
+}
+
+/// The evaluation order of two policies (by index into `config.policies`): category, the
+/// default policy last, sequence number, path, ID, then index (as a stable sort would).
+fn policy_order(config: &FirewallConfig, a: usize, b: usize) -> std::cmp::Ordering {
+    let (pa, pb) = (&config.policies[a], &config.policies[b]);
+    category_rank(pa.category)
+        .cmp(&category_rank(pb.category))
+        .then(pa.is_default.cmp(&pb.is_default))
+        .then(pa.sequence_number.cmp(&pb.sequence_number))
+        .then_with(|| pa.meta.path.cmp(&pb.meta.path))
+        .then_with(|| pa.id.cmp(&pb.id))
+        .then(a.cmp(&b))
+}
+
+/// Appends policy `p`'s rules in order, then its implicit rule.
+fn push_policy_rules(config: &FirewallConfig, p: usize, rules: &mut Vec<OrderedRule>) {
+    let policy = &config.policies[p];
+    let mut order: Vec<usize> = (0..policy.rules.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (&policy.rules[a], &policy.rules[b]);
+        ra.sequence_number
+            .cmp(&rb.sequence_number)
+            .then(
+                ra.rule_id
+                    .unwrap_or(u32::MAX)
+                    .cmp(&rb.rule_id.unwrap_or(u32::MAX)),
+            )
+            .then_with(|| ra.meta.path.cmp(&rb.meta.path))
+            .then_with(|| ra.id.cmp(&rb.id))
+    });
+    for r in order {
+        rules.push(OrderedRule {
+            policy: p,
+            rule: Some(r),
+            category: policy.category,
+            rule_id: policy.rules[r].rule_id.unwrap_or(0),
+        });
+    }
+    if implicit_action(policy.connectivity_preference).is_some() {
+        rules.push(OrderedRule {
+            policy: p,
+            rule: None,
+            category: policy.category,
+            rule_id: policy.default_rule_id.unwrap_or(0),
+        });
     }
 }
 

@@ -373,6 +373,15 @@ fn random_policy(rng: &mut Rng, id: String, groups: usize, inv: usize) -> Securi
 }
 
 fn random_config(rng: &mut Rng, inventory_size: usize) -> FirewallConfig {
+    random_config_sized(rng, inventory_size, 5)
+}
+
+/// A configuration of 1 to `max_policies` random policies.
+fn random_config_sized(
+    rng: &mut Rng,
+    inventory_size: usize,
+    max_policies: usize,
+) -> FirewallConfig {
     let mut config = if rng.chance(50) {
         factory_config()
     } else {
@@ -398,7 +407,7 @@ fn random_config(rng: &mut Rng, inventory_size: usize) -> FirewallConfig {
             meta: ObjectMeta::default(),
         });
     }
-    for p in 0..1 + rng.below(5) {
+    for p in 0..1 + rng.below(max_policies) {
         config
             .policies
             .push(random_policy(rng, format!("p{p}"), groups, inventory_size));
@@ -487,6 +496,42 @@ proptest! {
     #[test]
     fn incremental_updates_equal_the_reference(seed in any::<u64>()) {
         run_incremental(seed);
+    }
+}
+
+proptest! {
+    // Fewer cases: the reference evaluator is slow on large configurations.
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// Many policies: ports chain several classifiers (runs of rules with the same
+    /// applied-to, merged beyond the chain's length), jumps cross classifiers, and runs
+    /// with more sub-rules than a compact classifier holds use full ones.
+    #[test]
+    fn engine_equals_reference_with_many_policies(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let inventory = random_inventory(&mut rng);
+        let mut config = random_config_sized(&mut rng, inventory.members.len(), 20);
+        if rng.chance(50) && !config.policies.is_empty() {
+            // One long policy applied everywhere: a run beyond a compact classifier.
+            let mut extra: Vec<Rule> = Vec::new();
+            for (p, policy) in config.policies.iter().enumerate().skip(1) {
+                for rule in &policy.rules {
+                    let mut rule = rule.clone();
+                    rule.id = format!("{}-copy{p}", rule.id);
+                    rule.meta = ObjectMeta::default();
+                    extra.push(rule);
+                }
+            }
+            let first = &mut config.policies[0];
+            first.rules.extend(extra);
+            first.scope = vec!["ANY".into()];
+            for rule in &mut first.rules {
+                rule.scope = vec!["ANY".into()];
+            }
+            config.normalize();
+        }
+        let engine = Engine::compile(&config, &inventory);
+        assert_same(&engine, &config, &inventory, &mut rng, 100, "compile");
     }
 }
 
