@@ -13,6 +13,8 @@
 //! index) and splice the changed policy into the rule table; the result equals a fresh
 //! compile.
 
+use std::net::Ipv4Addr;
+
 use crate::hash::{FastMap, FastSet};
 
 use crate::classifier::{
@@ -133,6 +135,15 @@ struct PolicyRules {
     implicit: Option<u32>,
     /// The policy's index in the configuration's policies.
     index: usize,
+}
+
+/// A group's effective members (see [`Engine::group_members`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GroupMembers {
+    /// The inventory's ports the group selects, ascending.
+    pub ports: Vec<MemberId>,
+    /// The address ranges of its IP address expressions (first, last), ascending.
+    pub addresses: Vec<(Ipv4Addr, Ipv4Addr)>,
 }
 
 /// The compiled firewall. See the module docs.
@@ -529,6 +540,27 @@ impl Engine {
             .get(slab)
             .and_then(Option::as_ref)
             .map(|r| r.path.as_str())
+    }
+
+    /// The effective members of the group at `path`: the inventory's ports it selects (as
+    /// [`MemberId`]s, ascending) and the address ranges of its IP address expressions, resolved
+    /// by the same functions the classifiers are built from. `None` for a group the compiled
+    /// configuration does not hold.
+    pub fn group_members(&self, path: &str) -> Option<GroupMembers> {
+        let &g = self.group_by_path.get(path)?;
+        let mut resolver = Resolver::new(&self.groups, &self.members, &self.index);
+        let ports = resolver
+            .group_members(g, 0)
+            .iter()
+            .filter(|&&m| self.members.get(m as usize).is_some_and(|i| i.present))
+            .map(|&m| m as MemberId)
+            .collect();
+        let addresses = resolver
+            .group_addresses(g, 0)
+            .iter()
+            .map(|&(first, last)| (Ipv4Addr::from(first), Ipv4Addr::from(last)))
+            .collect();
+        Some(GroupMembers { ports, addresses })
     }
 
     fn slab_at_order(&self, order: usize) -> Option<usize> {

@@ -23,7 +23,7 @@ pub mod stats;
 pub mod validate;
 
 pub use conntrack::{ConnTrack, Packet, PacketVerdict};
-pub use engine::{Engine, EngineStats};
+pub use engine::{Engine, EngineStats, GroupMembers};
 pub use flow::{
     Connection, Decision, Flow, Inventory, InventorySegment, Member, MemberId, Side, SideVerdict,
     Verdict,

@@ -135,6 +135,16 @@ impl<'a> Reference<'a> {
             && self.services_match(rule, flow)
     }
 
+    /// Whether the group at `path` holds the inventory's member `member` (its expression
+    /// selects the port); false for an unknown group or member.
+    pub fn group_holds_member(&self, path: &str, member: usize) -> bool {
+        let Some(m) = self.inventory.members.get(member) else {
+            return false;
+        };
+        self.group_expression(path)
+            .is_some_and(|e| self.expression_holds(e, Candidate::Member(m), 0))
+    }
+
     fn in_scope(&self, path: &str, member: usize) -> bool {
         let Some(m) = self.inventory.members.get(member) else {
             return false;

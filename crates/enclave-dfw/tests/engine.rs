@@ -497,6 +497,25 @@ proptest! {
     fn incremental_updates_equal_the_reference(seed in any::<u64>()) {
         run_incremental(seed);
     }
+
+    /// A group's effective members (what `dfw show` and the members API report) are
+    /// exactly the ports the reference evaluator finds the group's expression to select.
+    #[test]
+    fn group_members_equal_the_reference(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let inventory = random_inventory(&mut rng);
+        let config = random_config(&mut rng, inventory.members.len());
+        let engine = Engine::compile(&config, &inventory);
+        let reference = Reference::new(&config, &inventory);
+        for group in &config.groups {
+            let expected: Vec<usize> = (0..inventory.members.len())
+                .filter(|&m| reference.group_holds_member(&group.meta.path, m))
+                .collect();
+            let got = engine.group_members(&group.meta.path).map(|g| g.ports);
+            prop_assert_eq!(got, Some(expected), "group {}", group.meta.path);
+        }
+        prop_assert_eq!(engine.group_members("/infra/domains/default/groups/absent"), None);
+    }
 }
 
 proptest! {

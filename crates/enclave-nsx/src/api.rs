@@ -72,6 +72,14 @@ pub fn router(manager: Arc<NsxManager>) -> Router {
                 .patch(patch_group)
                 .delete(delete_group),
         )
+        .route(
+            "/infra/domains/{domain}/groups/{id}/members/segment-ports",
+            get(group_segment_ports),
+        )
+        .route(
+            "/infra/domains/{domain}/groups/{id}/members/ip-addresses",
+            get(group_ip_addresses),
+        )
         .route("/infra/services", get(list_services))
         .route(
             "/infra/services/{id}",
@@ -489,6 +497,74 @@ async fn get_group(
 ) -> Result<Json<Value>, NsxError> {
     check_ids(&[&domain, &id])?;
     m.get_object(&group_path(&domain, &id)).map(Json)
+}
+
+/// The realized engine's effective members of a group, or NotFound for a group the realized
+/// configuration does not hold.
+fn effective_members(
+    realized: &crate::Realized,
+    domain: &str,
+    id: &str,
+) -> Result<enclave_dfw::GroupMembers, NsxError> {
+    check_ids(&[domain, id])?;
+    let path = group_path(domain, id);
+    realized
+        .engine
+        .group_members(&path)
+        .ok_or(NsxError::NotFound(path))
+}
+
+/// `PolicyGroupMembersListResult`: the segment ports (pods' vNICs) the group selects.
+async fn group_segment_ports(
+    State(m): State<Manager>,
+    Path((domain, id)): Path<(String, String)>,
+) -> Result<Json<Value>, NsxError> {
+    let realized = m.realized();
+    let members = effective_members(&realized, &domain, &id)?;
+    let results: Vec<Value> = members
+        .ports
+        .iter()
+        .filter_map(|&p| realized.inventory.members.get(p))
+        .map(|member| {
+            let id = member.path.rsplit('/').next().unwrap_or_default();
+            json!({"id": id, "display_name": member.name, "path": member.path})
+        })
+        .collect();
+    Ok(Json(
+        json!({"result_count": results.len(), "results": results}),
+    ))
+}
+
+/// `PolicyGroupIPMembersListResult`: the group's IP addresses, those of its member ports and
+/// those of its IP address expressions (a range as `first-last`, a single address alone).
+async fn group_ip_addresses(
+    State(m): State<Manager>,
+    Path((domain, id)): Path<(String, String)>,
+) -> Result<Json<Value>, NsxError> {
+    let realized = m.realized();
+    let members = effective_members(&realized, &domain, &id)?;
+    let mut ranges: Vec<(std::net::Ipv4Addr, std::net::Ipv4Addr)> = members
+        .ports
+        .iter()
+        .filter_map(|&p| realized.inventory.members.get(p))
+        .map(|member| (member.ip, member.ip))
+        .chain(members.addresses.iter().copied())
+        .collect();
+    ranges.sort_unstable();
+    ranges.dedup();
+    let results: Vec<String> = ranges
+        .into_iter()
+        .map(|(first, last)| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first}-{last}")
+            }
+        })
+        .collect();
+    Ok(Json(
+        json!({"result_count": results.len(), "results": results}),
+    ))
 }
 
 async fn put_group(

@@ -515,3 +515,48 @@ async fn rule_statistics_count_hits_and_survive_changes() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error["error_code"], 500090, "{error}");
 }
+
+#[tokio::test]
+async fn group_members_are_the_realized_ports_and_addresses() {
+    let nsx = nsx().await;
+    nsx.manager
+        .set_ncp(FirewallConfig::default(), two_pods())
+        .await
+        .unwrap();
+    let group = "/policy/api/v1/infra/domains/default/groups/servers";
+    let body = json!({"expression": [
+        {"resource_type": "PathExpression", "paths": ["/infra/segments/seg-ns-a/ports/server"]},
+        {"resource_type": "ConjunctionOperator", "conjunction_operator": "OR"},
+        {"resource_type": "IPAddressExpression", "ip_addresses": ["10.15.8.0/24", "10.15.9.7"]}
+    ]});
+    let (status, reply) = nsx.call(Method::PATCH, group, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+
+    let (status, ports) = nsx
+        .call(Method::GET, &format!("{group}/members/segment-ports"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ports}");
+    assert_eq!(
+        ports,
+        json!({"result_count": 1, "results": [{"id": "server", "display_name": "server",
+            "path": "/infra/segments/seg-ns-a/ports/server"}]})
+    );
+    let (status, ips) = nsx
+        .call(Method::GET, &format!("{group}/members/ip-addresses"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ips}");
+    assert_eq!(
+        ips,
+        json!({"result_count": 3, "results": ["10.15.8.0-10.15.8.255", "10.15.9.7", "10.244.0.20"]})
+    );
+
+    let (status, missing) = nsx
+        .call(
+            Method::GET,
+            "/policy/api/v1/infra/domains/default/groups/nope/members/segment-ports",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    assert_eq!(missing["error_code"], 500090, "{missing}");
+}

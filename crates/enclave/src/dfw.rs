@@ -119,7 +119,8 @@ pub async fn run(args: DfwArgs) -> Result<()> {
                 .ok_or_else(|| anyhow!("no rule has the ID {rule_id}"))?;
             let mut rows = [row];
             fetch_counters(&client, &mut rows).await;
-            let [row] = rows;
+            let [mut row] = rows;
+            row.members = applied_members(&client, &row.scope).await?;
             match output {
                 Format::Json => {
                     println!("{}", serde_json::to_string_pretty(&rows_json(&[row]))?)
@@ -241,6 +242,11 @@ struct RuleRow {
     action: String,
     direction: String,
     applied_to: String,
+    /// The applied-to paths as the rule (or its policy) lists them.
+    scope: Vec<String>,
+    /// The ports the rule applies to, by workload name, when they were read (`dfw show`);
+    /// `None` for ANY or when not read.
+    members: Option<Vec<String>>,
     sequence: i64,
     logged: bool,
     disabled: bool,
@@ -305,6 +311,8 @@ fn row(policy: &SecurityPolicy, rule: &Rule) -> RuleRow {
         action: rule.action.as_str().to_string(),
         direction: rule.direction.as_str().to_string(),
         applied_to: names(scope),
+        scope: scope.clone(),
+        members: None,
         sequence: rule.sequence_number,
         logged: rule.logged,
         disabled: rule.disabled,
@@ -355,6 +363,50 @@ async fn fetch_counters(client: &ApiClient, rows: &mut [RuleRow]) {
     }
     for row in rows {
         row.counters = by_rule.get(&row.path).copied().unwrap_or_default();
+    }
+}
+
+/// The workloads a rule applies to: the effective segment-port members of each applied-to
+/// group (from the Policy API, as the realized engine resolves them), and segments or ports
+/// named directly by their last path segment. `None` when the rule applies to ANY.
+async fn applied_members(client: &ApiClient, scope: &[String]) -> Result<Option<Vec<String>>> {
+    if is_any(scope) {
+        return Ok(None);
+    }
+    let mut members = Vec::new();
+    for path in scope {
+        if path.contains("/groups/") {
+            let listed = client
+                .call(
+                    Method::GET,
+                    &format!("{API}{path}/members/segment-ports"),
+                    None,
+                )
+                .await
+                .with_context(|| format!("reading the members of {path}"))?;
+            members.extend(
+                listed
+                    .get("results")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| m.get("display_name").and_then(Value::as_str))
+                    .map(str::to_string),
+            );
+        } else {
+            members.push(path.rsplit('/').next().unwrap_or(path).to_string());
+        }
+    }
+    members.sort();
+    members.dedup();
+    Ok(Some(members))
+}
+
+fn members_text(members: &Option<Vec<String>>) -> String {
+    match members {
+        None => "every port (applied to ANY)".into(),
+        Some(list) if list.is_empty() => "none".into(),
+        Some(list) => format!("{} ({})", list.len(), list.join(", ")),
     }
 }
 
@@ -419,6 +471,7 @@ fn rows_json(rows: &[RuleRow]) -> Value {
                     "logged": r.logged, "disabled": r.disabled,
                     "hit_count": r.counters.hits, "packet_count": r.counters.packets,
                     "byte_count": r.counters.bytes, "session_count": r.counters.sessions,
+                    "applied_to_members": r.members,
                 })
             })
             .collect(),
@@ -507,6 +560,7 @@ fn details(r: &RuleRow) -> String {
         ("Action", r.action.clone()),
         ("Direction", r.direction.clone()),
         ("Applied to", r.applied_to.clone()),
+        ("Members", members_text(&r.members)),
         ("Logged", r.logged.to_string()),
         ("Disabled", r.disabled.to_string()),
         ("Hits", r.counters.hits.to_string()),

@@ -144,6 +144,32 @@ fn the_seed_firewall_deny_all_ingress_then_the_network_policy_allowlist() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Name:         deny-all-ingress"), "{text}");
     assert!(text.contains("Category:     Application"), "{text}");
+    // Its applied-to members are the pods of the vSphere Namespaces, by name.
+    let members = eventually("the applied-to members", || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_enclave"))
+            .args(["dfw", "show", &id, "-o", "json", "--kubeconfig"])
+            .arg(e.admin_kubeconfig())
+            .output()
+            .unwrap();
+        let shown: Value = serde_json::from_slice(&out.stdout).ok()?;
+        let members: Vec<String> = shown[0]["applied_to_members"]
+            .as_array()?
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect();
+        let shop = members
+            .iter()
+            .filter(|m| m.starts_with("ns-hackazon-app/hackazon-shop-"))
+            .count();
+        let contour = members
+            .iter()
+            .any(|m| m.starts_with("svc-contour-domain-c8/contour-"));
+        (shop == 2 && contour).then_some(members)
+    });
+    assert!(
+        text.contains("Members:      "),
+        "{text} (members {members:?})"
+    );
 
     // Deleting the NetworkPolicy removes what it created.
     ok(&e.kubectl(&[
