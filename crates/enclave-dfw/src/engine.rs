@@ -921,35 +921,48 @@ impl Engine {
 
     /// Splits a port side's rule list (in table order) into runs of consecutive rules with
     /// the same applied-to, never mixing rules before and after Environment's end, and
-    /// acquires a classifier per run. Beyond [`MAX_RUNS`] runs, the runs after the first
-    /// on each side of Environment's end are merged.
+    /// acquires a classifier per run. Beyond [`MAX_RUNS`] runs, the two neighbouring runs
+    /// (same side of Environment's end) with the fewest address intervals between them are
+    /// merged, again and again: a run whose address sets are large (a rule whose source is
+    /// every pod of the cluster, applied to every namespace) stays alone, so its classifier
+    /// is built once and shared by every port instead of rebuilt inside each port's merged
+    /// run (which made the compile quadratic in the number of namespaces).
     fn acquire_chain(&mut self, list: &[u32]) -> Chain {
-        let mut runs: Vec<(bool, Vec<u32>)> = Vec::new();
+        // (after Environment, address intervals, rules)
+        let mut runs: Vec<(bool, usize, Vec<u32>)> = Vec::new();
         let mut last: Option<(u64, bool)> = None;
         for &id in list {
             let Some(Some(rule)) = self.rules.get(id as usize) else {
                 continue;
             };
             let at = (rule.scope_signature, rule.after_application);
+            let intervals = (rule.source_set.len() + rule.destination_set.len())
+                .saturating_mul(rule.services.len().max(1));
             match runs.last_mut() {
-                Some((_, run)) if last == Some(at) => run.push(id),
-                _ => runs.push((rule.after_application, vec![id])),
+                Some((_, weight, run)) if last == Some(at) => {
+                    *weight = weight.saturating_add(intervals);
+                    run.push(id);
+                }
+                _ => runs.push((rule.after_application, intervals, vec![id])),
             }
             last = Some(at);
         }
-        if runs.len() > MAX_RUNS {
-            let mut merged: Vec<(bool, Vec<u32>)> = Vec::new();
-            for (after, run) in runs {
-                let seen = merged.iter().filter(|(a, _)| *a == after).count();
-                match merged.last_mut() {
-                    Some((a, tail)) if *a == after && seen >= 2 => tail.extend(run),
-                    _ => merged.push((after, run)),
-                }
-            }
-            runs = merged;
+        while runs.len() > MAX_RUNS {
+            let lightest = runs
+                .windows(2)
+                .enumerate()
+                .filter(|(_, pair)| pair[0].0 == pair[1].0)
+                .min_by_key(|(_, pair)| pair[0].1.saturating_add(pair[1].1))
+                .map(|(i, _)| i);
+            // More than MAX_RUNS (>= 2) runs cover at most two sides: some pair shares one.
+            let Some(i) = lightest else { break };
+            let (_, weight, run) = runs.remove(i + 1);
+            let into = &mut runs[i];
+            into.1 = into.1.saturating_add(weight);
+            into.2.extend(run);
         }
         let mut chain = NO_CHAIN;
-        for (slot, (_, run)) in chain.iter_mut().zip(runs) {
+        for (slot, (_, _, run)) in chain.iter_mut().zip(runs) {
             *slot = self.acquire_classifier(run);
         }
         chain
