@@ -25,9 +25,13 @@ use crate::literal::{AddressLiteral, l4_protocol, parse_address, parse_ports, pr
 use crate::model::{
     Action, Category, FirewallConfig, IpProtocol, Rule, SecurityPolicy, ServiceEntry, is_any,
 };
-use crate::resolve::{CompiledGroup, CompiledList, MemberIndex, MemberInfo, Resolver, list_holds};
+use crate::resolve::{
+    CompiledGroup, CompiledList, MemberIndex, MemberInfo, Resolver, list_holds, segments_by_path,
+};
 use crate::ruleset::{Ruleset, category_rank};
 
+/// Changed members up to which an update looks their segments up by scanning.
+const SEGMENT_SCAN_MEMBERS: usize = 16;
 /// A member's classifier slot meaning "no rule applies".
 const NO_CLASSIFIER: u32 = u32::MAX;
 /// Most classifiers one port side chains (further runs of rules are merged).
@@ -232,10 +236,11 @@ impl Engine {
     /// Compiles `config` (normalized, ideally validated; anything else compiles too and
     /// behaves like the reference) over `inventory`.
     pub fn compile(config: &FirewallConfig, inventory: &Inventory) -> Engine {
+        let segments = segments_by_path(inventory);
         let members: Vec<MemberInfo> = inventory
             .members
             .iter()
-            .map(|m| MemberInfo::new(m, inventory))
+            .map(|m| MemberInfo::new(m, segments.get(m.segment.as_str()).copied()))
             .collect();
         let index = MemberIndex::build(&members);
         let mut group_by_path = FastMap::default();
@@ -1178,6 +1183,12 @@ impl Engine {
                 self.member_blocks[side].resize(new_len, NO_CHAIN);
             }
         }
+        // Many members: index the segments once instead of scanning them per member.
+        let segments = (ids.len() > SEGMENT_SCAN_MEMBERS).then(|| segments_by_path(inventory));
+        let segment_of = |m: &crate::flow::Member| match &segments {
+            Some(by_path) => by_path.get(m.segment.as_str()).copied(),
+            None => inventory.segment(&m.segment),
+        };
         let mut dirty_groups: FastSet<u32> = FastSet::default();
         for &id in &ids {
             let old = self.members[id as usize].clone();
@@ -1187,7 +1198,7 @@ impl Engine {
             let new = inventory
                 .members
                 .get(id as usize)
-                .map(|m| MemberInfo::new(m, inventory))
+                .map(|m| MemberInfo::new(m, segment_of(m)))
                 .unwrap_or_default();
             if new.present {
                 self.index.insert(id, &new);
