@@ -27,9 +27,13 @@ use crate::literal::{AddressLiteral, l4_protocol, parse_address, parse_ports, pr
 use crate::model::{
     Action, Category, FirewallConfig, IpProtocol, Rule, SecurityPolicy, ServiceEntry, is_any,
 };
-use crate::resolve::{CompiledGroup, CompiledList, MemberIndex, MemberInfo, Resolver, list_holds};
+use crate::resolve::{
+    CompiledGroup, CompiledList, MemberIndex, MemberInfo, Resolver, list_holds, segments_by_path,
+};
 use crate::ruleset::{Ruleset, category_rank};
 
+/// Changed members up to which an update looks their segments up by scanning.
+const SEGMENT_SCAN_MEMBERS: usize = 16;
 /// A member's classifier slot meaning "no rule applies".
 const NO_CLASSIFIER: u32 = u32::MAX;
 /// Most classifiers one port side chains (further runs of rules are merged).
@@ -243,10 +247,11 @@ impl Engine {
     /// Compiles `config` (normalized, ideally validated; anything else compiles too and
     /// behaves like the reference) over `inventory`.
     pub fn compile(config: &FirewallConfig, inventory: &Inventory) -> Engine {
+        let segments = segments_by_path(inventory);
         let members: Vec<MemberInfo> = inventory
             .members
             .iter()
-            .map(|m| MemberInfo::new(m, inventory))
+            .map(|m| MemberInfo::new(m, segments.get(m.segment.as_str()).copied()))
             .collect();
         let index = MemberIndex::build(&members);
         let mut group_by_path = FastMap::default();
@@ -953,35 +958,48 @@ impl Engine {
 
     /// Splits a port side's rule list (in table order) into runs of consecutive rules with
     /// the same applied-to, never mixing rules before and after Environment's end, and
-    /// acquires a classifier per run. Beyond [`MAX_RUNS`] runs, the runs after the first
-    /// on each side of Environment's end are merged.
+    /// acquires a classifier per run. Beyond [`MAX_RUNS`] runs, the two neighbouring runs
+    /// (same side of Environment's end) with the fewest address intervals between them are
+    /// merged, again and again: a run whose address sets are large (a rule whose source is
+    /// every pod of the cluster, applied to every namespace) stays alone, so its classifier
+    /// is built once and shared by every port instead of rebuilt inside each port's merged
+    /// run (which made the compile quadratic in the number of namespaces).
     fn acquire_chain(&mut self, list: &[u32]) -> Chain {
-        let mut runs: Vec<(bool, Vec<u32>)> = Vec::new();
+        // (after Environment, address intervals, rules)
+        let mut runs: Vec<(bool, usize, Vec<u32>)> = Vec::new();
         let mut last: Option<(u64, bool)> = None;
         for &id in list {
             let Some(Some(rule)) = self.rules.get(id as usize) else {
                 continue;
             };
             let at = (rule.scope_signature, rule.after_application);
+            let intervals = (rule.source_set.len() + rule.destination_set.len())
+                .saturating_mul(rule.services.len().max(1));
             match runs.last_mut() {
-                Some((_, run)) if last == Some(at) => run.push(id),
-                _ => runs.push((rule.after_application, vec![id])),
+                Some((_, weight, run)) if last == Some(at) => {
+                    *weight = weight.saturating_add(intervals);
+                    run.push(id);
+                }
+                _ => runs.push((rule.after_application, intervals, vec![id])),
             }
             last = Some(at);
         }
-        if runs.len() > MAX_RUNS {
-            let mut merged: Vec<(bool, Vec<u32>)> = Vec::new();
-            for (after, run) in runs {
-                let seen = merged.iter().filter(|(a, _)| *a == after).count();
-                match merged.last_mut() {
-                    Some((a, tail)) if *a == after && seen >= 2 => tail.extend(run),
-                    _ => merged.push((after, run)),
-                }
-            }
-            runs = merged;
+        while runs.len() > MAX_RUNS {
+            let lightest = runs
+                .windows(2)
+                .enumerate()
+                .filter(|(_, pair)| pair[0].0 == pair[1].0)
+                .min_by_key(|(_, pair)| pair[0].1.saturating_add(pair[1].1))
+                .map(|(i, _)| i);
+            // More than MAX_RUNS (>= 2) runs cover at most two sides: some pair shares one.
+            let Some(i) = lightest else { break };
+            let (_, weight, run) = runs.remove(i + 1);
+            let into = &mut runs[i];
+            into.1 = into.1.saturating_add(weight);
+            into.2.extend(run);
         }
         let mut chain = NO_CHAIN;
-        for (slot, (_, run)) in chain.iter_mut().zip(runs) {
+        for (slot, (_, _, run)) in chain.iter_mut().zip(runs) {
             *slot = self.acquire_classifier(run);
         }
         chain
@@ -1197,6 +1215,12 @@ impl Engine {
                 self.member_blocks[side].resize(new_len, NO_CHAIN);
             }
         }
+        // Many members: index the segments once instead of scanning them per member.
+        let segments = (ids.len() > SEGMENT_SCAN_MEMBERS).then(|| segments_by_path(inventory));
+        let segment_of = |m: &crate::flow::Member| match &segments {
+            Some(by_path) => by_path.get(m.segment.as_str()).copied(),
+            None => inventory.segment(&m.segment),
+        };
         let mut dirty_groups: FastSet<u32> = FastSet::default();
         for &id in &ids {
             let old = self.members[id as usize].clone();
@@ -1206,7 +1230,7 @@ impl Engine {
             let new = inventory
                 .members
                 .get(id as usize)
-                .map(|m| MemberInfo::new(m, inventory))
+                .map(|m| MemberInfo::new(m, segment_of(m)))
                 .unwrap_or_default();
             if new.present {
                 self.index.insert(id, &new);

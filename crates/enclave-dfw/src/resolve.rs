@@ -5,7 +5,7 @@
 
 use crate::hash::FastMap;
 
-use crate::flow::{Inventory, Member};
+use crate::flow::{Inventory, InventorySegment, Member};
 use crate::intervals::{self, Intervals};
 use crate::literal::{AddressLiteral, parse_address};
 use crate::model::{Condition, Conjunction, Expression, Group};
@@ -30,8 +30,19 @@ pub(crate) struct MemberInfo {
     pub segment_tags: Vec<(String, String)>,
 }
 
+/// The inventory's segments by path (the first of equal paths, as [`Inventory::segment`]),
+/// so that describing every member does not scan every segment for each.
+pub fn segments_by_path(inventory: &Inventory) -> FastMap<&str, &InventorySegment> {
+    let mut by_path = FastMap::default();
+    for segment in &inventory.segments {
+        by_path.entry(segment.path.as_str()).or_insert(segment);
+    }
+    by_path
+}
+
 impl MemberInfo {
-    pub fn new(member: &Member, inventory: &Inventory) -> Self {
+    /// `segment` is the inventory's segment at `member.segment`, if any.
+    pub fn new(member: &Member, segment: Option<&InventorySegment>) -> Self {
         let lower = |tags: &[crate::model::Tag]| -> Vec<(String, String)> {
             tags.iter()
                 .map(|t| (t.scope.to_ascii_lowercase(), t.tag.to_ascii_lowercase()))
@@ -51,10 +62,7 @@ impl MemberInfo {
                 .unwrap_or_default()
                 .to_ascii_lowercase(),
             tags: lower(&member.tags),
-            segment_tags: inventory
-                .segment(&member.segment)
-                .map(|s| lower(&s.tags))
-                .unwrap_or_default(),
+            segment_tags: segment.map(|s| lower(&s.tags)).unwrap_or_default(),
         }
     }
 }
