@@ -58,9 +58,10 @@ pub(crate) struct Context {
 /// A controller's entry point: runs until its future is dropped.
 type ControllerFn = fn(Context) -> futures::future::BoxFuture<'static, Result<(), Error>>;
 
-/// Every Pod of the cluster as a watch stream, lean: controllers that cache pods never read
-/// `managedFields` or the last-applied annotation, which are most of a pod's size (10,000 pods
-/// are cached by three controllers).
+/// Every Pod of the cluster as a watch stream, cut down to `cached_pod_fields`: the
+/// scheduler, Endpoints and EndpointSlice controllers each cache every pod, and a whole pod
+/// (containers' env, volumes, container statuses, managedFields) is most of a 10,000-pod
+/// server's memory when held three times.
 pub(crate) fn lean_pod_watcher(
     client: &Client,
 ) -> impl futures::Stream<
@@ -75,12 +76,55 @@ pub(crate) fn lean_pod_watcher(
         kube::Api::all(client.clone()),
         kube::runtime::watcher::Config::default(),
     )
-    .modify(|pod: &mut k8s_openapi::api::core::v1::Pod| {
-        pod.metadata.managed_fields = None;
-        if let Some(annotations) = pod.metadata.annotations.as_mut() {
-            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
-        }
-    })
+    .modify(cached_pod_fields)
+}
+
+/// Keeps only what the pod-caching controllers read: identity, labels, owners, deletion and
+/// creation times; the scheduler's inputs (node name and selector, affinity, tolerations,
+/// scheduler name and gates, overhead, each container's resources); the endpoint
+/// controllers' (hostname, subdomain, each container's ports for named target ports, phase,
+/// conditions, pod IPs).
+pub(crate) fn cached_pod_fields(pod: &mut k8s_openapi::api::core::v1::Pod) {
+    use k8s_openapi::api::core::v1::{Container, PodSpec, PodStatus};
+    let metadata = &mut pod.metadata;
+    metadata.managed_fields = None;
+    metadata.annotations = None;
+    metadata.finalizers = None;
+    metadata.generate_name = None;
+    metadata.self_link = None;
+    let lean_container = |container: Container| Container {
+        name: container.name,
+        ports: container.ports,
+        resources: container.resources,
+        ..Container::default()
+    };
+    if let Some(spec) = pod.spec.take() {
+        pod.spec = Some(PodSpec {
+            containers: spec.containers.into_iter().map(lean_container).collect(),
+            init_containers: spec
+                .init_containers
+                .map(|containers| containers.into_iter().map(lean_container).collect()),
+            node_name: spec.node_name,
+            node_selector: spec.node_selector,
+            affinity: spec.affinity,
+            tolerations: spec.tolerations,
+            scheduler_name: spec.scheduler_name,
+            scheduling_gates: spec.scheduling_gates,
+            overhead: spec.overhead,
+            hostname: spec.hostname,
+            subdomain: spec.subdomain,
+            ..PodSpec::default()
+        });
+    }
+    if let Some(status) = pod.status.take() {
+        pod.status = Some(PodStatus {
+            phase: status.phase,
+            conditions: status.conditions,
+            pod_ip: status.pod_ip,
+            pod_ips: status.pod_ips,
+            ..PodStatus::default()
+        });
+    }
 }
 
 /// How many pods one page of a controller's pod list holds.
@@ -145,4 +189,95 @@ pub async fn run(client: Client, config: Config, shutdown: impl Future<Output = 
     }
     shutdown.await;
     tasks.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use k8s_openapi::api::core::v1::{Pod, Service};
+    use serde_json::json;
+
+    use super::cached_pod_fields;
+    use crate::services::endpoints::desired_endpoints;
+    use crate::services::endpointslices::reconcile;
+    use crate::services::scheduling::{controller_uid, pod_requests, wants_scheduling};
+
+    fn full_pod(node: Option<&str>) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": "web-1", "namespace": "default", "uid": "u1",
+                "labels": {"app": "web"}, "annotations": {"note": "x".repeat(4096)},
+                "creationTimestamp": "2025-01-01T00:00:01Z",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                    "name": "web", "uid": "rs1", "controller": true}],
+                "managedFields": [{"manager": "kubectl", "operation": "Apply"}]},
+            "spec": {"nodeName": node, "hostname": "web-1", "subdomain": "web",
+                "tolerations": [{"key": "k", "operator": "Exists"}],
+                "nodeSelector": {"zone": "a"},
+                "volumes": [{"name": "data", "emptyDir": {}}],
+                "initContainers": [{"name": "init", "image": "busybox",
+                    "resources": {"requests": {"cpu": "2"}}}],
+                "containers": [{"name": "app", "image": "nginx", "args": ["-g", "daemon off;"],
+                    "env": [{"name": "A", "value": "1"}],
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                    "ports": [{"name": "http", "containerPort": 8080}],
+                    "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]},
+            "status": {"phase": "Running", "podIP": "10.0.0.5", "podIPs": [{"ip": "10.0.0.5"}],
+                "conditions": [{"type": "Ready", "status": "True",
+                    "lastTransitionTime": "2025-01-01T00:00:03Z"}],
+                "containerStatuses": [{"name": "app", "image": "nginx", "imageID": "",
+                    "ready": true, "restartCount": 0}]}
+        }))
+        .unwrap()
+    }
+
+    fn lean(pod: &Pod) -> Pod {
+        let mut lean = pod.clone();
+        cached_pod_fields(&mut lean);
+        lean
+    }
+
+    #[test]
+    fn cached_pods_drop_what_no_controller_reads() {
+        let lean = lean(&full_pod(Some("node-1")));
+        assert!(lean.metadata.annotations.is_none() && lean.metadata.managed_fields.is_none());
+        let spec = lean.spec.as_ref().unwrap();
+        assert!(spec.volumes.is_none());
+        assert!(spec.containers[0].env.is_none() && spec.containers[0].image.is_none());
+        assert!(lean.status.as_ref().unwrap().container_statuses.is_none());
+    }
+
+    #[test]
+    fn controllers_decide_the_same_on_cached_pods() {
+        let service: Service = serde_json::from_value(json!({
+            "metadata": {"name": "web", "namespace": "default",
+                "creationTimestamp": "2025-01-01T00:00:00Z"},
+            "spec": {"selector": {"app": "web"}, "ports": [
+                {"name": "http", "port": 80, "targetPort": "http"}]}
+        }))
+        .unwrap();
+        let full = Arc::new(full_pod(Some("node-1")));
+        let cached = Arc::new(lean(&full));
+        assert_eq!(
+            desired_endpoints(&service, std::slice::from_ref(&full), None),
+            desired_endpoints(&service, std::slice::from_ref(&cached), None)
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                reconcile(&service, std::slice::from_ref(&full), &[])
+            ),
+            format!(
+                "{:?}",
+                reconcile(&service, std::slice::from_ref(&cached), &[])
+            )
+        );
+        let unbound = full_pod(None);
+        assert_eq!(pod_requests(&unbound), pod_requests(&lean(&unbound)));
+        assert_eq!(
+            wants_scheduling(&unbound),
+            wants_scheduling(&lean(&unbound))
+        );
+        assert_eq!(controller_uid(&full), controller_uid(&cached));
+    }
 }

@@ -161,6 +161,28 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// What of the pod's spec the environment's field and resource references read, once the
+/// containers themselves are held by their slots: 10,000 running pods each keep this.
+fn env_spec(spec: &k8s_openapi::api::core::v1::PodSpec) -> k8s_openapi::api::core::v1::PodSpec {
+    let names_and_resources = |containers: &[Container]| -> Vec<Container> {
+        containers
+            .iter()
+            .map(|c| Container {
+                name: c.name.clone(),
+                resources: c.resources.clone(),
+                ..Container::default()
+            })
+            .collect()
+    };
+    k8s_openapi::api::core::v1::PodSpec {
+        node_name: spec.node_name.clone(),
+        service_account_name: spec.service_account_name.clone(),
+        containers: names_and_resources(&spec.containers),
+        init_containers: spec.init_containers.as_deref().map(names_and_resources),
+        ..Default::default()
+    }
+}
+
 /// The pod without what the runtime does not need to keep (managed fields, status).
 fn slim(mut pod: Pod) -> Pod {
     pod.metadata.managed_fields = None;
@@ -198,8 +220,9 @@ impl PodTask {
             .unwrap_or_else(Timestamp::now);
         let restart_policy = RestartPolicy::of(&pod);
         let qos_class = status::qos_class(&pod);
-        let pod = slim(pod);
-        let spec = pod.spec.clone().unwrap_or_default();
+        let mut pod = slim(pod);
+        let spec = pod.spec.take().unwrap_or_default();
+        pod.spec = Some(env_spec(&spec));
         let has_init = spec.init_containers.as_ref().is_some_and(|i| !i.is_empty());
         let waiting_reason = if has_init {
             "PodInitializing"
