@@ -857,6 +857,11 @@ async fn main() -> Result<()> {
     }
     let report = json!({"figures": figures.iter().map(Figure::json).collect::<Vec<_>>(), "notes": notes,
             "memory": memory});
+    // The default path is under `target/`, which a checkout built with CARGO_TARGET_DIR
+    // elsewhere does not have.
+    if let Some(dir) = args.json.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     std::fs::write(&args.json, serde_json::to_vec_pretty(&report)?)?;
     println!("results: {}", args.json.display());
     Ok(())
