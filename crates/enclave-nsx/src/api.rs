@@ -1,6 +1,7 @@
 //! The NSX Policy API (`/policy/api/v1/...`) over the network manager: security policies
 //! and their rules, groups and services, with NSX's list envelopes and error bodies.
 
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use axum::Json;
@@ -341,7 +342,8 @@ fn rule_statistics_entry(realized: &crate::Realized, rule: &enclave_dfw::Rule) -
     })
 }
 
-fn statistics_list(results: Vec<Value>) -> Json<Value> {
+/// A list result as NSX shapes the statistics and members lists: `result_count` and `results`.
+fn list_result<T: serde::Serialize>(results: Vec<T>) -> Json<Value> {
     Json(json!({"result_count": results.len(), "results": results}))
 }
 
@@ -358,7 +360,7 @@ async fn policy_statistics(
         .iter()
         .find(|p| p.meta.path == path)
         .ok_or(NsxError::NotFound(path))?;
-    Ok(statistics_list(
+    Ok(list_result(
         policy
             .rules
             .iter()
@@ -381,9 +383,7 @@ async fn rule_statistics(
         .flat_map(|p| &p.rules)
         .find(|r| r.meta.path == path)
         .ok_or(NsxError::NotFound(path))?;
-    Ok(statistics_list(vec![rule_statistics_entry(
-        &realized, found,
-    )]))
+    Ok(list_result(vec![rule_statistics_entry(&realized, found)]))
 }
 
 /// Writes one rule by rewriting its policy: PUT replaces the rule, PATCH updates its fields.
@@ -499,19 +499,28 @@ async fn get_group(
     m.get_object(&group_path(&domain, &id)).map(Json)
 }
 
+/// A group's effective member ports (from the realized inventory) and address ranges.
+type EffectiveMembers<'a> = (Vec<&'a enclave_dfw::Member>, Vec<(Ipv4Addr, Ipv4Addr)>);
+
 /// The realized engine's effective members of a group, or NotFound for a group the realized
 /// configuration does not hold.
-fn effective_members(
-    realized: &crate::Realized,
+fn effective_members<'a>(
+    realized: &'a crate::Realized,
     domain: &str,
     id: &str,
-) -> Result<enclave_dfw::GroupMembers, NsxError> {
+) -> Result<EffectiveMembers<'a>, NsxError> {
     check_ids(&[domain, id])?;
     let path = group_path(domain, id);
-    realized
+    let members = realized
         .engine
         .group_members(&path)
-        .ok_or(NsxError::NotFound(path))
+        .ok_or(NsxError::NotFound(path))?;
+    let ports = members
+        .ports
+        .iter()
+        .filter_map(|&p| realized.inventory.members.get(p))
+        .collect();
+    Ok((ports, members.addresses))
 }
 
 /// `PolicyGroupMembersListResult`: the segment ports (pods' vNICs) the group selects.
@@ -520,18 +529,15 @@ async fn group_segment_ports(
     Path((domain, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, NsxError> {
     let realized = m.realized();
-    let members = effective_members(&realized, &domain, &id)?;
-    let results: Vec<Value> = members
-        .ports
-        .iter()
-        .filter_map(|&p| realized.inventory.members.get(p))
-        .map(|member| {
-            let id = member.path.rsplit('/').next().unwrap_or_default();
-            json!({"id": id, "display_name": member.name, "path": member.path})
-        })
-        .collect();
-    Ok(Json(
-        json!({"result_count": results.len(), "results": results}),
+    let (ports, _) = effective_members(&realized, &domain, &id)?;
+    Ok(list_result(
+        ports
+            .iter()
+            .map(|member| {
+                let id = member.path.rsplit('/').next().unwrap_or_default();
+                json!({"id": id, "display_name": member.name, "path": member.path})
+            })
+            .collect(),
     ))
 }
 
@@ -542,28 +548,25 @@ async fn group_ip_addresses(
     Path((domain, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, NsxError> {
     let realized = m.realized();
-    let members = effective_members(&realized, &domain, &id)?;
-    let mut ranges: Vec<(std::net::Ipv4Addr, std::net::Ipv4Addr)> = members
-        .ports
+    let (ports, addresses) = effective_members(&realized, &domain, &id)?;
+    let mut ranges: Vec<(Ipv4Addr, Ipv4Addr)> = ports
         .iter()
-        .filter_map(|&p| realized.inventory.members.get(p))
         .map(|member| (member.ip, member.ip))
-        .chain(members.addresses.iter().copied())
+        .chain(addresses)
         .collect();
     ranges.sort_unstable();
     ranges.dedup();
-    let results: Vec<String> = ranges
-        .into_iter()
-        .map(|(first, last)| {
-            if first == last {
-                first.to_string()
-            } else {
-                format!("{first}-{last}")
-            }
-        })
-        .collect();
-    Ok(Json(
-        json!({"result_count": results.len(), "results": results}),
+    Ok(list_result(
+        ranges
+            .into_iter()
+            .map(|(first, last)| {
+                if first == last {
+                    first.to_string()
+                } else {
+                    format!("{first}-{last}")
+                }
+            })
+            .collect(),
     ))
 }
 
